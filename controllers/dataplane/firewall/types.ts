@@ -1,0 +1,53 @@
+// The firewall contract: the engine hands over the complete desired model; the firewall makes
+// our own nftables table(s) match it in at most one transaction.
+import type { Protocol } from '../../../api/v1alpha1/types.js';
+
+export interface FwNetwork {
+  /** Network object name (for comments). */
+  name: string;
+  bridge: string;
+  /** CIDRs of the network (IPv4 and/or IPv6). */
+  subnets: string[];
+  internal: boolean;
+  masquerade: boolean;
+  icc: boolean;
+  /** Drop traffic to/from other isolated networks. */
+  isolation: boolean;
+}
+
+export interface FwPort {
+  /** Attachment key (namespace/name) that owns the mapping. */
+  owner: string;
+  bridge: string;
+  /** Host address; 0.0.0.0 / :: mean every local address. */
+  hostIP: string;
+  hostPort: number;
+  protocol: Protocol;
+  containerIP: string;
+  containerPort: number;
+}
+
+export interface FwModel {
+  networks: FwNetwork[];
+  ports: FwPort[];
+}
+
+export interface FwSyncResult {
+  /** Number of rule/element changes made (0 when the kernel already matched). */
+  changes: number;
+  /** The nft script applied, '' when nothing was needed. */
+  script: string;
+}
+
+export interface Firewall {
+  /** Makes the kernel match the model; one `nft -f` transaction at most, no process when nothing changes. */
+  sync(model: FwModel): Promise<FwSyncResult>;
+  /** The nft commands sync would run, without running them. */
+  plan(model: FwModel): Promise<string[]>;
+  /** The full ruleset of our table(s) for this model (deterministic; golden-tested). */
+  render(model: FwModel): string;
+  /** Forget any cached view of the kernel: the next sync reads the kernel first. */
+  invalidate(): void;
+  /** Removes every table, chain and rule nodenet owns (nftables and iptables compat). */
+  remove(): Promise<void>;
+}
