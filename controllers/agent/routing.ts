@@ -1,0 +1,43 @@
+// Which keys to reconcile when the desired store changes: the object itself and exactly the
+// objects whose kernel state or files depend on it.
+import type { Attachment } from '../../api/v1alpha1/types.js';
+import type { Change, DesiredStore } from '../store/desired.js';
+import { makeKey, sandboxKeyOf } from '../store/keys.js';
+
+export function keysFor(change: Change, store: DesiredStore): string[] {
+  const obj = change.new?.object ?? change.old?.object;
+  if (!obj) return [change.key];
+  const out = new Set<string>([change.key]);
+  if (obj.kind === 'Network') {
+    for (const a of store.attachmentsOfNetwork(obj.metadata.name)) out.add(a);
+  } else if (obj.kind === 'Sandbox') {
+    for (const a of store.attachmentsOfSandbox(change.key)) out.add(a);
+  } else {
+    for (const a of [change.old?.object, change.new?.object] as (Attachment | undefined)[]) {
+      if (!a) continue;
+      const sb = sandboxKeyOf(a);
+      out.add(sb);
+      // Siblings: the sandbox's default route may move to or from another attachment.
+      for (const s of store.attachmentsOfSandbox(sb)) out.add(s);
+      // Aliases appear in the hosts files of every sandbox on the network.
+      if (a.spec.aliases?.length) {
+        for (const peer of store.attachmentsOfNetwork(a.spec.network)) {
+          const p = store.get(peer)?.object as Attachment | undefined;
+          if (p) out.add(sandboxKeyOf(p));
+        }
+      }
+    }
+  }
+  return [...out];
+}
+
+/** Keys that depend on an object becoming ready or unready. */
+export function dependentsOf(key: string, store: DesiredStore): string[] {
+  if (key.startsWith('Network/')) return store.attachmentsOfNetwork(key.slice('Network/'.length));
+  if (key.startsWith('Sandbox/')) return store.attachmentsOfSandbox(key);
+  return [];
+}
+
+export function ledgerKeys(ledger: { keys(section: 'networks' | 'sandboxes' | 'attachments'): string[] }): string[] {
+  return [...ledger.keys('networks').map((n) => makeKey('Network', n)), ...ledger.keys('sandboxes'), ...ledger.keys('attachments')];
+}

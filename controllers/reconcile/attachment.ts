@@ -1,0 +1,235 @@
+// Attachment reconciler (libnetwork Endpoint + Join): address from IPAM, a veth pair with the host
+// end on the network's bridge and the peer created inside the sandbox under its final name,
+// address, default route (if this attachment wins the sandbox's gateway election), then the
+// published ports through the firewall.
+import { macFromIpv4, parseCidr } from '../../api/ip.js';
+import type { Attachment, Network, Sandbox } from '../../api/v1alpha1/types.js';
+import type { NetnsSession } from '../dataplane/types.js';
+import { NetnsMissingError } from '../dataplane/types.js';
+import { IpamError } from '../ipam/allocator.js';
+import { Pool } from '../ipam/pool.js';
+import { hostVethName, markerOf } from '../model/names.js';
+import { resolveAttachment, resolveNetwork, resolveSandbox } from '../model/resolve.js';
+import type { RAttachment, RNetwork } from '../model/resolved.js';
+import type { Result } from '../queue/workqueue.js';
+import type { AttachmentRecord } from '../state/ledger.js';
+import type { DesiredObject } from '../store/desired.js';
+import { makeKey } from '../store/keys.js';
+import { planAttachment, type AttachmentDesired, type AttachmentObserved } from './attachment-plan.js';
+import type { EngineContext } from './context.js';
+import { report } from './report.js';
+import { applySteps } from './steps.js';
+
+export async function reconcileAttachment(ctx: EngineContext, key: string): Promise<Result | void> {
+  const desired = ctx.store.get(key);
+  if (!desired) {
+    await detach(ctx, key, { release: true });
+    await ctx.status.remove(key);
+    return;
+  }
+  const a = resolveAttachment(desired.object as Attachment);
+  const conflicts = ctx.store.conflictsOf(key);
+  if (conflicts.length > 0) {
+    return notReady(ctx, desired, 'Conflict', conflicts.map((c) => `${c.path}: ${c.message}`).join('; '));
+  }
+  const netObj = ctx.store.get(makeKey('Network', a.network));
+  if (!netObj) {
+    await detach(ctx, key, { release: true });
+    return notReady(ctx, desired, 'NetworkNotFound', `network ${a.network} does not exist; the attachment is made when it appears`);
+  }
+  const sbObj = ctx.store.get(a.sandboxKey);
+  if (!sbObj) {
+    await detach(ctx, key, { release: false });
+    return notReady(ctx, desired, 'SandboxNotFound', `sandbox ${a.namespace}/${a.sandbox} does not exist; the attachment is made when it appears`);
+  }
+  if (!ctx.status.isReady(netObj.key)) return notReady(ctx, desired, 'NetworkNotReady', `network ${a.network} is not ready: ${readyMessage(ctx, netObj.key)}`);
+  if (!ctx.status.isReady(sbObj.key)) return notReady(ctx, desired, 'SandboxNotReady', `sandbox ${a.sandbox} is not ready: ${readyMessage(ctx, sbObj.key)}`);
+  const net = resolveNetwork(netObj.object as Network);
+  const sb = resolveSandbox(sbObj.object as Sandbox, { netnsDir: ctx.config.netnsDir });
+
+  let addrs: { ipv4?: string; ipv6?: string };
+  try {
+    addrs = allocate(ctx, a, net);
+  } catch (err) {
+    if (err instanceof IpamError) return notReady(ctx, desired, err.reason, err.message);
+    throw err;
+  }
+  const hostIf = hostVethName(key);
+  const mac = a.mac ?? (addrs.ipv4 ? macFromIpv4(addrs.ipv4) : undefined) ?? hostMacFallback(key);
+  const prefix = (f: 4 | 6): number => parseCidr(net.pools.find((p) => p.family === f)!.subnet)!.prefix;
+  const rec: AttachmentRecord = {
+    network: a.network,
+    sandbox: a.sandboxKey,
+    netnsPath: sb.netnsPath,
+    hostInterface: hostIf,
+    interface: a.interface,
+    ...(addrs.ipv4 ? { ipv4: `${addrs.ipv4}/${prefix(4)}` } : {}),
+    ...(addrs.ipv6 ? { ipv6: `${addrs.ipv6}/${prefix(6)}` } : {}),
+    mac,
+    ...(a.aliases.length ? { aliases: a.aliases } : {}),
+  };
+  const prev = ctx.ledger.get('attachments', key);
+  if (prev && (prev.netnsPath !== rec.netnsPath || prev.interface !== rec.interface || prev.network !== rec.network)) {
+    await detach(ctx, key, { release: false });
+  }
+  // Intent and allocation are durable before the kernel sees them.
+  ctx.ledger.set('attachments', key, rec);
+  await ctx.ledger.commit();
+
+  const d: AttachmentDesired = {
+    key,
+    marker: markerOf(key),
+    hostIf,
+    bridge: net.bridge,
+    netnsPath: sb.netnsPath,
+    ifName: a.interface,
+    mtu: net.mtu,
+    mac,
+    ipv4: addrs.ipv4 ? { address: addrs.ipv4, prefixLen: prefix(4) } : undefined,
+    ipv6: addrs.ipv6 ? { address: addrs.ipv6, prefixLen: prefix(6) } : undefined,
+    gateways: electedGateways(ctx, a, net),
+  };
+  let obs: AttachmentObserved;
+  try {
+    obs = observeAttachment(ctx, d);
+  } catch (err) {
+    if (err instanceof NetnsMissingError) {
+      ctx.enqueue(sbObj.key);
+      return notReady(ctx, desired, 'SandboxNotReady', `network namespace ${sb.netnsPath} is missing; the sandbox is being recreated`);
+    }
+    throw err;
+  }
+  const plan = planAttachment(d, obs);
+  if ('conflict' in plan) return notReady(ctx, desired, 'Conflict', plan.conflict);
+  applySteps(ctx.dp, plan.steps);
+  await ctx.firewall.sync();
+  if (!prev || prev.ipv4 !== rec.ipv4 || JSON.stringify(prev.aliases) !== JSON.stringify(rec.aliases)) {
+    ctx.enqueue(a.sandboxKey);
+    if (a.aliases.length || prev?.aliases?.length) enqueuePeersOnNetwork(ctx, a.network, a.sandboxKey);
+  }
+  await report(ctx, desired, {
+    ready: true,
+    reason: 'Converged',
+    message: '',
+    facts: {
+      ...(rec.ipv4 ? { ipv4Address: rec.ipv4 } : {}),
+      ...(rec.ipv6 ? { ipv6Address: rec.ipv6 } : {}),
+      macAddress: mac,
+      interface: a.interface,
+      hostInterface: hostIf,
+      ...(net.pools[0]?.gateway ? { gateway: net.pools[0].gateway } : {}),
+      defaultRoute: d.gateways.length > 0,
+      ports: net.internal ? [] : a.ports.map((p) => ({ ...p, hostIP: p.hostIP ?? net.hostBindingIPv4 })),
+    },
+    ...(net.internal && a.ports.length
+      ? { degraded: { reason: 'PortsNotPublished', message: `network ${a.network} is internal: its ports are not published` } }
+      : {}),
+  });
+}
+
+function allocate(ctx: EngineContext, a: RAttachment, net: RNetwork): { ipv4?: string; ipv6?: string } {
+  const out: { ipv4?: string; ipv6?: string } = {};
+  for (const spec of net.pools) {
+    const requested = spec.family === 4 ? a.ipv4 : a.ipv6;
+    const address = ctx.ipam.ensure({
+      network: net.name,
+      pool: new Pool(spec),
+      owner: a.key,
+      ...(requested ? { requested } : {}),
+      ...(spec.family === 4 ? { avoid: ctx.store.staticRequests(net.name, a.key) } : {}),
+    });
+    if (spec.family === 4) out.ipv4 = address;
+    else out.ipv6 = address;
+  }
+  return out;
+}
+
+/** Highest gatewayPriority wins (Docker's rule), ties by key; internal networks give no default route. */
+function electedGateways(ctx: EngineContext, a: RAttachment, net: RNetwork): AttachmentDesired['gateways'] {
+  if (net.internal) return [];
+  let best: { key: string; prio: number } | undefined;
+  for (const k of ctx.store.attachmentsOfSandbox(a.sandboxKey)) {
+    if (ctx.store.conflictsOf(k).length) continue;
+    const other = resolveAttachment(ctx.store.get(k)!.object as Attachment);
+    const n = ctx.store.get(makeKey('Network', other.network));
+    if (!n || resolveNetwork(n.object as Network).internal) continue;
+    if (!best || other.gatewayPriority > best.prio || (other.gatewayPriority === best.prio && k < best.key)) best = { key: k, prio: other.gatewayPriority };
+  }
+  if (best?.key !== a.key) return [];
+  return net.pools.flatMap((p) => (p.gateway ? [{ family: p.family, via: p.gateway }] : []));
+}
+
+function observeAttachment(ctx: EngineContext, d: AttachmentDesired): AttachmentObserved {
+  let host: NetnsSession | undefined;
+  let inner: NetnsSession | undefined;
+  try {
+    host = ctx.dp.session();
+    inner = ctx.dp.session(d.netnsPath);
+    const hostLink = host.getLink(d.hostIf);
+    const peer = inner.getLink(d.ifName);
+    return {
+      host: hostLink,
+      hairpin: hostLink ? host.getBridgePort(hostLink.index)?.hairpin : undefined,
+      bridge: host.getLink(d.bridge),
+      peer,
+      peerAddrs: peer ? inner.listAddrs({ index: peer.index }).filter((x) => x.scope === 0) : [],
+      defaults: [4, 6].flatMap((family) => inner!.listRoutes({ family: family as 4 | 6, table: 254 }).filter((r) => r.dst === 'default')),
+      loUp: inner.getLink('lo')?.up ?? false,
+    };
+  } finally {
+    host?.close();
+    inner?.close();
+  }
+}
+
+/** Removes the attachment's kernel objects; release=true also frees its addresses and forgets it. */
+export async function detach(ctx: EngineContext, key: string, opts: { release: boolean }): Promise<void> {
+  const rec = ctx.ledger.get('attachments', key);
+  if (rec?.hostInterface) {
+    const host = ctx.dp.session();
+    try {
+      const link = host.getLink(rec.hostInterface);
+      if (link && link.alias === markerOf(key)) {
+        applySteps(ctx.dp, [{ name: `delete veth ${rec.hostInterface}`, ns: undefined, ops: [{ op: 'link.del', ref: { index: link.index } }] }]);
+      }
+    } finally {
+      host.close();
+    }
+  }
+  if (!rec) return;
+  if (opts.release) {
+    ctx.ipam.release(rec.network, key);
+    ctx.ledger.delete('attachments', key);
+  }
+  await ctx.ledger.commit();
+  await ctx.firewall.sync();
+  ctx.enqueue(rec.sandbox);
+  for (const sibling of ctx.store.attachmentsOfSandbox(rec.sandbox)) if (sibling !== key) ctx.enqueue(sibling);
+  if (rec.aliases?.length) enqueuePeersOnNetwork(ctx, rec.network, rec.sandbox);
+}
+
+function enqueuePeersOnNetwork(ctx: EngineContext, network: string, exceptSandbox: string): void {
+  const seen = new Set<string>();
+  for (const k of ctx.store.attachmentsOfNetwork(network)) {
+    const sb = ctx.ledger.get('attachments', k)?.sandbox;
+    if (sb && sb !== exceptSandbox && !seen.has(sb)) {
+      seen.add(sb);
+      ctx.enqueue(sb);
+    }
+  }
+}
+
+async function notReady(ctx: EngineContext, desired: DesiredObject, reason: string, message: string): Promise<void> {
+  await report(ctx, desired, { ready: false, reason, message });
+}
+
+function readyMessage(ctx: EngineContext, key: string): string {
+  const c = ctx.status.conditions(key)?.find((x) => x.type === 'Ready');
+  return c ? `${c.reason}${c.message ? ` (${c.message})` : ''}` : 'not reconciled yet';
+}
+
+/** An attachment without IPv4 still needs a stable MAC: 02:42 + 4 bytes of its key hash. */
+function hostMacFallback(key: string): string {
+  const h = hostVethName(key).slice(3, 11);
+  return `02:42:${h.match(/../g)!.join(':')}`;
+}

@@ -1,0 +1,32 @@
+// Everything a reconciler needs, passed explicitly so unit tests can build it with fakes.
+import type { Dataplane, DescribeOp } from '../dataplane/types.js';
+import type { Ipam } from '../ipam/allocator.js';
+import type { Ledger } from '../state/ledger.js';
+import type { StatusStore } from '../status/store.js';
+import type { DesiredStore } from '../store/desired.js';
+import type { FirewallSync } from './firewall-sync.js';
+
+export interface EngineConfig {
+  /** Where nodenet mounts the namespaces it creates (default /run/netns). */
+  netnsDir: string;
+  /** Ledger, status and sandbox files (default /var/lib/nodenet). */
+  stateDir: string;
+  /** The host resolv.conf that sandboxes inherit by default. */
+  hostResolvConf: string;
+  nodeName: string;
+}
+
+export interface EngineContext {
+  dp: Dataplane;
+  store: DesiredStore;
+  ledger: Ledger;
+  ipam: Ipam;
+  status: StatusStore;
+  firewall: FirewallSync;
+  config: EngineConfig;
+  describe: DescribeOp;
+  enqueue(key: string): void;
+  now(): string;
+  /** A source's complaint about this object's latest declared version, if any. */
+  problemFor?(key: string): string | undefined;
+}

@@ -1,0 +1,51 @@
+// The complete desired firewall model, derived from the desired store and the ledger: networks
+// nodenet has realized (never a device someone else owns), and the published ports of attachments
+// that hold an address.
+import type { Attachment, Network } from '../../api/v1alpha1/types.js';
+import type { FwModel, FwNetwork, FwPort } from '../dataplane/firewall/types.js';
+import type { Ipam } from '../ipam/allocator.js';
+import { resolveAttachment, resolveNetwork } from '../model/resolve.js';
+import type { Ledger } from '../state/ledger.js';
+import type { DesiredStore } from '../store/desired.js';
+
+export function buildFirewallModel(store: DesiredStore, ledger: Ledger, ipam: Ipam): FwModel {
+  const networks = new Map<string, FwNetwork & { hostBinding: string }>();
+  for (const o of store.list('Network')) {
+    const n = resolveNetwork(o.object as Network);
+    if (n.driver !== 'bridge' || store.conflictsOf(o.key).length > 0) continue;
+    if (ledger.get('networks', n.name)?.device !== n.bridge) continue;
+    networks.set(n.name, {
+      name: n.name,
+      bridge: n.bridge,
+      subnets: n.pools.map((p) => p.subnet),
+      internal: n.internal,
+      masquerade: n.masquerade && !n.internal,
+      icc: n.icc,
+      isolation: n.isolation,
+      hostBinding: n.hostBindingIPv4,
+    });
+  }
+  const ports: FwPort[] = [];
+  for (const o of store.list('Attachment')) {
+    const a = resolveAttachment(o.object as Attachment);
+    const net = networks.get(a.network);
+    if (!net || net.internal || a.ports.length === 0 || store.conflictsOf(o.key).length > 0) continue;
+    if (!ledger.get('attachments', o.key)) continue;
+    const ip = ipam.addressOf(a.network, o.key, 4);
+    if (!ip) continue;
+    for (const p of a.ports) {
+      for (let i = 0; i <= p.hostPortEnd - p.hostPort; i++) {
+        ports.push({
+          owner: `${a.namespace}/${a.name}`,
+          bridge: net.bridge,
+          hostIP: p.hostIP ?? net.hostBinding,
+          hostPort: p.hostPort + i,
+          protocol: p.protocol,
+          containerIP: ip,
+          containerPort: p.containerPort + i,
+        });
+      }
+    }
+  }
+  return { networks: [...networks.values()].map(({ hostBinding: _h, ...n }) => n), ports };
+}

@@ -1,0 +1,173 @@
+// Network reconciler (bridge driver): the bridge device with the gateway addresses, MTU and
+// sysctls, then the firewall. Reads the kernel, plans the difference, applies it, reports.
+import { overlaps, parseCidr } from '../../api/ip.js';
+import type { Network } from '../../api/v1alpha1/types.js';
+import type { Addr, KernelOp, Link, NetnsSession } from '../dataplane/types.js';
+import { isOurMarker, markerOf } from '../model/names.js';
+import { resolveNetwork } from '../model/resolve.js';
+import type { RNetwork } from '../model/resolved.js';
+import type { Result } from '../queue/workqueue.js';
+import { makeKey } from '../store/keys.js';
+import type { EngineContext } from './context.js';
+import { report } from './report.js';
+import { applySteps, type Step } from './steps.js';
+
+export interface BridgeObserved {
+  link: Link | undefined;
+  addrs: Addr[];
+  /** Host routes (not on our bridge) that overlap the network's subnets. */
+  overlappingRoutes: string[];
+  sysctls: Record<string, string | undefined>;
+}
+
+export function bridgeSysctls(n: RNetwork): Record<string, string> {
+  const s: Record<string, string> = {};
+  if (!n.internal) s['net/ipv4/ip_forward'] = '1';
+  // Published ports on 127.0.0.1 need routing of loopback-sourced packets to the bridge.
+  s[`net/ipv4/conf/${n.bridge}/route_localnet`] = '1';
+  // ICC off is enforced on bridged traffic by the IP forward hook, which needs br_netfilter.
+  if (!n.icc) s['net/bridge/bridge-nf-call-iptables'] = '1';
+  return s;
+}
+
+export function observeBridge(host: NetnsSession, n: RNetwork): BridgeObserved {
+  const link = host.getLink(n.bridge);
+  const addrs = link ? host.listAddrs({ index: link.index }) : [];
+  const overlappingRoutes: string[] = [];
+  for (const pool of n.pools) {
+    const subnet = parseCidr(pool.subnet);
+    if (!subnet) continue;
+    for (const r of host.listRoutes({ family: pool.family, table: 254 })) {
+      if (r.dst === 'default' || (link && r.oif === link.index)) continue;
+      const dst = parseCidr(r.dst, false);
+      if (dst && dst.prefix > 0 && overlaps(dst, subnet)) overlappingRoutes.push(r.dst);
+    }
+  }
+  const sysctls: Record<string, string | undefined> = {};
+  for (const key of Object.keys(bridgeSysctls(n))) sysctls[key] = host.readSysctl(key)?.trim();
+  return { link, addrs, overlappingRoutes, sysctls };
+}
+
+export type BridgePlan = { conflict: string } | { steps: Step[]; created: boolean };
+
+/** The steps that make the bridge match n; a conflict when the device is not ours to change. */
+export function planBridge(n: RNetwork, obs: BridgeObserved): BridgePlan {
+  const { link } = obs;
+  if (link && (link.kind !== 'bridge' || link.alias !== markerOf(n.key))) {
+    const owner = isOurMarker(link.alias) ? `nodenet object ${link.alias}` : 'someone else';
+    return { conflict: `device ${n.bridge} already exists (${link.kind ?? 'no kind'}, owned by ${owner}); choose another spec.bridge.name` };
+  }
+  if (obs.overlappingRoutes.length > 0) {
+    return { conflict: `subnet overlaps host route(s) ${obs.overlappingRoutes.join(', ')}; choose another subnet` };
+  }
+  const ref = { name: n.bridge };
+  const steps: Step[] = [];
+  if (!link) {
+    steps.push({
+      name: `create bridge ${n.bridge}`,
+      ns: undefined,
+      ops: [{ op: 'link.add', link: { kind: 'bridge', name: n.bridge, mtu: n.mtu, alias: markerOf(n.key) } }],
+      undo: [{ op: 'link.del', ref }],
+    });
+  } else if (link.mtu !== n.mtu) {
+    steps.push({ name: `set MTU of ${n.bridge}`, ns: undefined, ops: [{ op: 'link.set', ref, mtu: n.mtu }] });
+  }
+  const addrOps: KernelOp[] = [];
+  const want = n.pools.filter((p) => p.gateway).map((p) => ({ family: p.family, address: p.gateway!, prefixLen: parseCidr(p.subnet)!.prefix }));
+  for (const w of want) {
+    if (!obs.addrs.some((a) => a.address === w.address && a.prefixLen === w.prefixLen)) {
+      addrOps.push({ op: 'addr.add', ref, family: w.family, address: w.address, prefixLen: w.prefixLen, noDad: w.family === 6 });
+    }
+  }
+  for (const a of obs.addrs) {
+    const isLinkLocal = a.family === 6 && a.address.startsWith('fe80:');
+    if (!isLinkLocal && !want.some((w) => w.address === a.address && w.prefixLen === a.prefixLen)) {
+      addrOps.push({ op: 'addr.del', ref, family: a.family, address: a.address, prefixLen: a.prefixLen });
+    }
+  }
+  if (addrOps.length) steps.push({ name: `set gateway addresses on ${n.bridge}`, ns: undefined, ops: addrOps });
+  if (!link?.up) steps.push({ name: `bring ${n.bridge} up`, ns: undefined, ops: [{ op: 'link.set', ref, up: true }] });
+  const sysOps: KernelOp[] = [];
+  for (const [key, value] of Object.entries(bridgeSysctls(n))) {
+    if (obs.sysctls[key] !== value) sysOps.push({ op: 'sysctl.set', key, value });
+  }
+  if (sysOps.length) steps.push({ name: `set sysctls for ${n.bridge}`, ns: undefined, ops: sysOps });
+  return { steps, created: !link };
+}
+
+export async function reconcileNetwork(ctx: EngineContext, name: string): Promise<Result | void> {
+  const key = makeKey('Network', name);
+  const desired = ctx.store.get(key);
+  if (!desired) return teardownNetwork(ctx, name);
+  const conflicts = ctx.store.conflictsOf(key);
+  if (conflicts.length > 0) {
+    await report(ctx, desired, { ready: false, reason: 'Conflict', message: conflicts.map((c) => `${c.path}: ${c.message}`).join('; ') });
+    return;
+  }
+  const n = resolveNetwork(desired.object as Network);
+  if (n.driver !== 'bridge') {
+    await report(ctx, desired, { ready: false, reason: 'UnsupportedDriver', message: `driver ${n.driver} is not supported by this agent yet` });
+    return;
+  }
+  const host = ctx.dp.session();
+  let obs: BridgeObserved;
+  try {
+    obs = observeBridge(host, n);
+  } finally {
+    host.close();
+  }
+  const plan = planBridge(n, obs);
+  if ('conflict' in plan) {
+    await report(ctx, desired, { ready: false, reason: 'Conflict', message: plan.conflict });
+    return;
+  }
+  ctx.ledger.set('networks', name, { driver: n.driver, device: n.bridge, subnets: n.pools.map((p) => p.subnet) });
+  await ctx.ledger.commit();
+  const changed = applySteps(ctx.dp, plan.steps);
+  await ctx.firewall.sync();
+  // A bridge made again (first time, or after it vanished) has no ports: attachments re-join it.
+  if (changed > 0) for (const a of ctx.store.attachmentsOfNetwork(name)) ctx.enqueue(a);
+  const missingBrNf = !n.icc && obs.sysctls['net/bridge/bridge-nf-call-iptables'] === undefined;
+  await report(ctx, desired, {
+    ready: true,
+    reason: 'Converged',
+    message: '',
+    ...(missingBrNf
+      ? { degraded: { reason: 'BrNetfilterMissing', message: 'enableICC=false needs br_netfilter: run modprobe br_netfilter' } }
+      : {}),
+    facts: {
+      bridge: n.bridge,
+      subnets: n.pools.map((p) => p.subnet),
+      gateways: n.pools.flatMap((p) => (p.gateway ? [p.gateway] : [])),
+      allocated: ctx.ipam.count(name),
+    },
+  });
+}
+
+async function teardownNetwork(ctx: EngineContext, name: string): Promise<Result | void> {
+  const rec = ctx.ledger.get('networks', name);
+  if (rec) {
+    // Attachments leave first (their reconcile sees the network gone); the bridge goes after.
+    const attached = ctx.ledger.keys('attachments').filter((k) => ctx.ledger.get('attachments', k)?.network === name);
+    if (attached.length > 0) {
+      for (const k of attached) ctx.enqueue(k);
+      return { requeueAfterMs: 50 };
+    }
+    if (rec.device) {
+      const host = ctx.dp.session();
+      try {
+        const link = host.getLink(rec.device);
+        if (link && link.alias === markerOf(makeKey('Network', name))) {
+          applySteps(ctx.dp, [{ name: `delete bridge ${rec.device}`, ns: undefined, ops: [{ op: 'link.del', ref: { index: link.index } }] }]);
+        }
+      } finally {
+        host.close();
+      }
+    }
+    ctx.ipam.releaseNetwork(name);
+    ctx.ledger.delete('networks', name);
+    await ctx.ledger.commit();
+    await ctx.firewall.sync();
+  }
+  await ctx.status.remove(makeKey('Network', name));
+}

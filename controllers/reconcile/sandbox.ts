@@ -1,0 +1,182 @@
+// Sandbox reconciler: the network namespace (created under the netns dir, or adopted by path),
+// loopback up with our ownership marker, and the hostname/hosts/resolv.conf files.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Attachment, Sandbox } from '../../api/v1alpha1/types.js';
+import type { KernelOp } from '../dataplane/types.js';
+import { markerOf } from '../model/names.js';
+import { resolveSandbox } from '../model/resolve.js';
+import type { RSandbox } from '../model/resolved.js';
+import type { Result } from '../queue/workqueue.js';
+import { writeFileAtomic } from '../state/atomic-file.js';
+import { parseKey } from '../store/keys.js';
+import type { EngineContext } from './context.js';
+import { report } from './report.js';
+import { renderHosts, renderResolvConf, type HostsEntry } from './sandbox-files.js';
+import { applySteps, type Step } from './steps.js';
+
+export function sandboxFilesDir(stateDir: string, key: string): string {
+  const { namespace, name } = parseKey(key);
+  return join(stateDir, 'sandboxes', namespace ?? 'default', name);
+}
+
+export async function reconcileSandbox(ctx: EngineContext, key: string): Promise<Result | void> {
+  const desired = ctx.store.get(key);
+  if (!desired) return teardownSandbox(ctx, key);
+  const conflicts = ctx.store.conflictsOf(key);
+  if (conflicts.length > 0) {
+    await report(ctx, desired, { ready: false, reason: 'Conflict', message: conflicts.map((c) => `${c.path}: ${c.message}`).join('; ') });
+    return;
+  }
+  const sb = resolveSandbox(desired.object as Sandbox, { netnsDir: ctx.config.netnsDir });
+  const prev = ctx.ledger.get('sandboxes', key);
+  if (prev && prev.netnsPath !== sb.netnsPath) await dropNamespace(ctx, key);
+  const ensured = sb.adopted ? adoptCheck(ctx, sb) : await ensureCreated(ctx, sb);
+  if ('problem' in ensured) {
+    await report(ctx, desired, { ready: false, reason: ensured.reason, message: ensured.problem });
+    return ensured.retryMs ? { requeueAfterMs: ensured.retryMs } : undefined;
+  }
+  const files = writeFiles(ctx, key, sb);
+  if (ensured.created) for (const a of ctx.store.attachmentsOfSandbox(key)) ctx.enqueue(a);
+  await report(ctx, desired, {
+    ready: true,
+    reason: 'Converged',
+    message: '',
+    ...(files.dnsFallback
+      ? { degraded: { reason: 'DnsFallback', message: 'the host has only loopback resolvers; using 8.8.8.8/8.8.4.4 (set spec.dns.nameservers)' } }
+      : {}),
+    facts: { netnsPath: sb.netnsPath, adopted: sb.adopted, hostnameFile: files.hostname, hostsFile: files.hosts, resolvConf: files.resolv },
+  });
+}
+
+type Ensured = { created: boolean } | { problem: string; reason: string; retryMs?: number };
+
+function adoptCheck(ctx: EngineContext, sb: RSandbox): Ensured {
+  if (!ctx.dp.isNetns(sb.netnsPath)) {
+    return { problem: `${sb.netnsPath} is not a network namespace (has the process exited?)`, reason: 'NetnsNotFound', retryMs: 10_000 };
+  }
+  ctx.ledger.set('sandboxes', sb.key, { netnsPath: sb.netnsPath, created: false });
+  const steps = loopbackSteps(ctx, sb, false);
+  applySteps(ctx.dp, steps);
+  return { created: false };
+}
+
+async function ensureCreated(ctx: EngineContext, sb: RSandbox): Promise<Ensured> {
+  const rec = ctx.ledger.get('sandboxes', sb.key);
+  const exists = ctx.dp.isNetns(sb.netnsPath);
+  if (exists && !(rec?.created && rec.netnsPath === sb.netnsPath) && loopbackMarker(ctx, sb.netnsPath) !== markerOf(sb.key)) {
+    return {
+      problem: `network namespace ${sb.netnsPath} already exists and was not created by nodenet; to use it, set spec.netns.path: ${sb.netnsPath}`,
+      reason: 'Conflict',
+    };
+  }
+  if (!exists && existsSync(sb.netnsPath)) {
+    return { problem: `${sb.netnsPath} exists and is not a network namespace; remove it or choose another spec.netns.name`, reason: 'Conflict' };
+  }
+  ctx.ledger.set('sandboxes', sb.key, { netnsPath: sb.netnsPath, created: true });
+  await ctx.ledger.commit();
+  const steps: Step[] = [];
+  if (!exists) {
+    steps.push({
+      name: `create network namespace ${sb.netnsPath}`,
+      ns: undefined,
+      ops: [{ op: 'netns.add', path: sb.netnsPath }],
+      undo: [{ op: 'netns.del', path: sb.netnsPath }],
+    });
+  }
+  steps.push(...loopbackSteps(ctx, sb, true, !exists));
+  applySteps(ctx.dp, steps);
+  return { created: !exists };
+}
+
+function loopbackMarker(ctx: EngineContext, path: string): string | undefined {
+  const s = ctx.dp.session(path);
+  try {
+    return s.getLink('lo')?.alias;
+  } finally {
+    s.close();
+  }
+}
+
+/** lo up, and (for namespaces we create) our marker on it so we can recognise the namespace later. */
+function loopbackSteps(ctx: EngineContext, sb: RSandbox, mark: boolean, fresh = false): Step[] {
+  const ops: KernelOp[] = [];
+  const lo = fresh ? undefined : readLo(ctx, sb.netnsPath);
+  if (mark && lo?.alias !== markerOf(sb.key)) ops.push({ op: 'link.set', ref: { name: 'lo' }, alias: markerOf(sb.key) });
+  if (!lo?.up) ops.push({ op: 'link.set', ref: { name: 'lo' }, up: true });
+  return ops.length ? [{ name: `bring up loopback in ${sb.netnsPath}`, ns: sb.netnsPath, ops }] : [];
+}
+
+function readLo(ctx: EngineContext, path: string): { up: boolean; alias: string | undefined } | undefined {
+  const s = ctx.dp.session(path);
+  try {
+    const lo = s.getLink('lo');
+    return lo ? { up: lo.up, alias: lo.alias } : undefined;
+  } finally {
+    s.close();
+  }
+}
+
+function writeFiles(ctx: EngineContext, key: string, sb: RSandbox): { hostname: string; hosts: string; resolv: string; dnsFallback: boolean } {
+  const dir = sandboxFilesDir(ctx.config.stateDir, key);
+  const resolv = renderResolvConf(sb.dns, ctx.config.hostResolvConf);
+  const files = {
+    hostname: [join(dir, 'hostname'), sb.hostname + '\n'],
+    hosts: [join(dir, 'hosts'), renderHosts(hostsEntries(ctx, key, sb))],
+    resolv: [join(dir, 'resolv.conf'), resolv.text],
+  } as const;
+  for (const [path, text] of Object.values(files)) writeIfChanged(path, text);
+  return { hostname: files.hostname[0], hosts: files.hosts[0], resolv: files.resolv[0], dnsFallback: resolv.fallback };
+}
+
+/** Own addresses with hostname and aliases, then aliased neighbours on the same networks, then extraHosts. */
+function hostsEntries(ctx: EngineContext, key: string, sb: RSandbox): HostsEntry[] {
+  const own: HostsEntry[] = [];
+  const peers: HostsEntry[] = [];
+  const networks = new Set<string>();
+  for (const ak of ctx.store.attachmentsOfSandbox(key).sort()) {
+    const rec = ctx.ledger.get('attachments', ak);
+    const a = ctx.store.get(ak)?.object as Attachment | undefined;
+    if (!rec?.ipv4 || !a) continue;
+    networks.add(a.spec.network);
+    own.push({ ip: rec.ipv4.split('/')[0]!, names: [sb.hostname, ...(a.spec.aliases ?? [])] });
+  }
+  for (const net of [...networks].sort()) {
+    for (const ak of ctx.store.attachmentsOfNetwork(net).sort()) {
+      const a = ctx.store.get(ak)?.object as Attachment | undefined;
+      const rec = ctx.ledger.get('attachments', ak);
+      if (!a?.spec.aliases?.length || !rec?.ipv4 || rec.sandbox === key) continue;
+      peers.push({ ip: rec.ipv4.split('/')[0]!, names: a.spec.aliases });
+    }
+  }
+  return [...own, ...peers, ...sb.extraHosts.map((h) => ({ ip: h.ip, names: [h.hostname] }))];
+}
+
+function writeIfChanged(path: string, text: string): void {
+  try {
+    if (readFileSync(path, 'utf8') === text) return;
+  } catch {
+    // absent: write it
+  }
+  writeFileAtomic(path, text, { mode: 0o644 });
+}
+
+async function dropNamespace(ctx: EngineContext, key: string): Promise<void> {
+  const rec = ctx.ledger.get('sandboxes', key);
+  if (rec?.created && ctx.dp.isNetns(rec.netnsPath)) {
+    applySteps(ctx.dp, [{ name: `delete network namespace ${rec.netnsPath}`, ns: undefined, ops: [{ op: 'netns.del', path: rec.netnsPath }] }]);
+  }
+  ctx.ledger.delete('sandboxes', key);
+  await ctx.ledger.commit();
+}
+
+async function teardownSandbox(ctx: EngineContext, key: string): Promise<void> {
+  // Deleting the namespace takes its veth ends (and so their host peers) with it: one cheap
+  // kernel operation instead of one per attachment. Attachments then release their addresses.
+  if (ctx.ledger.get('sandboxes', key)) {
+    await dropNamespace(ctx, key);
+    for (const a of ctx.ledger.keys('attachments')) if (ctx.ledger.get('attachments', a)?.sandbox === key) ctx.enqueue(a);
+  }
+  rmSync(sandboxFilesDir(ctx.config.stateDir, key), { recursive: true, force: true });
+  await ctx.status.remove(key);
+}

@@ -1,0 +1,60 @@
+// File-mode status: one JSON file per object under <stateDir>/status, never in the user's files.
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../state/atomic-file.js';
+import type { StatusRecord, StatusSink } from './record.js';
+
+export function statusDir(stateDir: string): string {
+  return join(stateDir, 'status');
+}
+
+/** Where file mode keeps the current problems with the declared files, for `nodenet status`. */
+export function problemsPath(stateDir: string): string {
+  return join(stateDir, 'problems.json');
+}
+
+export function statusPath(stateDir: string, key: string): string {
+  // Keys are Kind/name or Kind/namespace/name of validated DNS names: safe as path segments.
+  return join(statusDir(stateDir), `${key}.json`);
+}
+
+export class FileStatusSink implements StatusSink {
+  constructor(private readonly stateDir: string) {}
+
+  async load(): Promise<StatusRecord[]> {
+    return readStatusFiles(this.stateDir);
+  }
+
+  async write(key: string, rec: StatusRecord): Promise<void> {
+    writeFileAtomic(statusPath(this.stateDir, key), JSON.stringify(rec, null, 2) + '\n');
+  }
+
+  async remove(key: string): Promise<void> {
+    rmSync(statusPath(this.stateDir, key), { force: true });
+  }
+}
+
+export function readStatusFiles(stateDir: string): StatusRecord[] {
+  const out: StatusRecord[] = [];
+  const walk = (dir: string): void => {
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(dir, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (e.endsWith('.json') && !e.startsWith('.')) {
+        try {
+          out.push(JSON.parse(readFileSync(p, 'utf8')) as StatusRecord);
+        } catch {
+          // A torn status file is only a report; the next reconcile rewrites it.
+        }
+      }
+    }
+  };
+  walk(statusDir(stateDir));
+  return out;
+}

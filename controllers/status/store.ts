@@ -1,0 +1,61 @@
+// The agent's current reports, in memory, persisted through a sink only when they change.
+import type { Condition } from '../../api/v1alpha1/types.js';
+import { isTrue } from './conditions.js';
+import type { StatusRecord, StatusSink } from './record.js';
+
+export class StatusStore {
+  private readonly records = new Map<string, StatusRecord>();
+  private readonly listeners: ((key: string, rec: StatusRecord | undefined) => void)[] = [];
+
+  constructor(private readonly sink: StatusSink) {}
+
+  async load(): Promise<void> {
+    for (const rec of await this.sink.load()) this.records.set(keyOfRecord(rec), rec);
+  }
+
+  get(key: string): StatusRecord | undefined {
+    return this.records.get(key);
+  }
+
+  keys(): string[] {
+    return [...this.records.keys()];
+  }
+
+  conditions(key: string): Condition[] | undefined {
+    return this.records.get(key)?.status.conditions as Condition[] | undefined;
+  }
+
+  isReady(key: string): boolean {
+    return isTrue(this.conditions(key), 'Ready');
+  }
+
+  onChange(fn: (key: string, rec: StatusRecord | undefined) => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** Stores and persists rec if it differs from what is stored (updatedAt aside). */
+  async put(key: string, rec: StatusRecord): Promise<boolean> {
+    const prev = this.records.get(key);
+    if (prev && sameExceptTime(prev, rec)) return false;
+    this.records.set(key, rec);
+    await this.sink.write(key, rec);
+    for (const l of this.listeners) l(key, rec);
+    return true;
+  }
+
+  async remove(key: string): Promise<void> {
+    const prev = this.records.get(key);
+    if (!prev) return;
+    this.records.delete(key);
+    await this.sink.remove(key, prev);
+    for (const l of this.listeners) l(key, undefined);
+  }
+}
+
+export function keyOfRecord(rec: Pick<StatusRecord, 'kind' | 'namespace' | 'name'>): string {
+  return rec.namespace ? `${rec.kind}/${rec.namespace}/${rec.name}` : `${rec.kind}/${rec.name}`;
+}
+
+function sameExceptTime(a: StatusRecord, b: StatusRecord): boolean {
+  return JSON.stringify({ ...a, updatedAt: '' }) === JSON.stringify({ ...b, updatedAt: '' });
+}
