@@ -2,6 +2,7 @@
 // and exit; the dataplane stays up so containers keep their network across restarts.
 import { existsSync, statSync } from 'node:fs';
 import { Agent } from '../agent/agent.js';
+import { AgentLock } from '../agent/lock.js';
 import { createKernelParts } from '../dataplane/factory.js';
 import { log, setLogLevel, type Level } from '../lib/log.js';
 import { FileSource } from '../source/file/source.js';
@@ -20,6 +21,7 @@ Watches DIR (nested folders, *.yaml/*.yml/*.json, multi-document) and converges 
   --resync DURATION      full re-check period, 0 = off (default ${DEFAULTS.resync})
   --concurrency N        reconciles in parallel (default ${DEFAULTS.concurrency})
   --node-name NAME       this node's name (default $NODE_NAME or the hostname)
+  --wait-for-lock DUR    if another agent runs on this node, wait this long for it to exit (default 0: refuse)
   --log-level LEVEL      debug|info|warn|error`;
 
 export async function runCommand(args: string[]): Promise<number> {
@@ -29,6 +31,7 @@ export async function runCommand(args: string[]): Promise<number> {
     'metrics-addr': { type: 'string', default: DEFAULTS.metricsAddr },
     resync: { type: 'string', default: DEFAULTS.resync },
     concurrency: { type: 'string', default: DEFAULTS.concurrency },
+    'wait-for-lock': { type: 'string', default: '0' },
   });
   if (values.help) {
     console.log(RUN_HELP);
@@ -39,6 +42,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`run: --dir ${dir} is not a directory`);
   setLogLevel(values['log-level'] as Level);
   const stateDir = absoluteDir('state-dir', values['state-dir']);
+  const lock = await AgentLock.acquire({ stateDir, waitMs: parseDuration('wait-for-lock', values['wait-for-lock']) });
   const source = new FileSource({
     dir,
     onProblems: (problems) =>
@@ -58,7 +62,7 @@ export async function runCommand(args: string[]): Promise<number> {
     const stop = (signal: string): void => {
       log.info('stopping', { signal });
       agent.stop().then(
-        () => resolve(0),
+        () => lock.release().then(() => resolve(0)),
         (err: unknown) => {
           log.error('stop failed', { err });
           resolve(1);
