@@ -1,0 +1,166 @@
+// Rules spanning objects that can be decided from specs alone. Objects are visited oldest first
+// (creationTimestamp; objects without one after those with one; then key; then input position),
+// and each is checked against those already accepted, so the older object always wins and a
+// loser never blocks anyone. Networks and Sandboxes go first: Attachments are judged against them.
+import type { Attachment, FieldError, Network, Resource, Sandbox } from './types.js';
+import { keyOf } from './defaults-values.js';
+import { resolveNetwork, resolveSandbox, type ResolvedNetwork } from './defaults.js';
+import { resolveAttachment } from './defaults-attachment.js';
+import { describeSpan, spansOverlap, type HostSpan } from './ports.js';
+import { overlaps } from '../ip.js';
+import { checkStaticAddresses } from './cross-attachment-network.js';
+import { nameOf } from './cross-names.js';
+
+export { nameOf };
+
+export interface CrossObjectError {
+  /** Position of the losing object in the input. */
+  index: number;
+  key: string;
+  errors: FieldError[];
+}
+
+interface Entry {
+  index: number;
+  key: string;
+  obj: Resource;
+}
+
+function visitOrder(objects: readonly Resource[]): Entry[] {
+  const entries = objects.map((obj, index) => ({ index, key: keyOf(obj), obj, ts: Date.parse(obj.metadata.creationTimestamp ?? '') }));
+  return entries
+    .sort((a, b) => {
+      const ta = Number.isNaN(a.ts) ? Infinity : a.ts;
+      const tb = Number.isNaN(b.ts) ? Infinity : b.ts;
+      if (ta !== tb) return ta < tb ? -1 : 1;
+      if (a.key !== b.key) return a.key < b.key ? -1 : 1;
+      return a.index - b.index;
+    })
+    .map(({ index, key, obj }) => ({ index, key, obj }));
+}
+
+class Accepted {
+  /** Every key visited, accepted or not: a second definition of a key always loses. */
+  readonly seen = new Set<string>();
+  readonly networks = new Map<string, ResolvedNetwork>();
+  readonly sandboxes = new Map<string, Sandbox>();
+  readonly netns = new Map<string, string>();
+  readonly ips = new Map<string, string>();
+  readonly ifaces = new Map<string, string>();
+  readonly joins = new Map<string, string>();
+  readonly ports: { node: string; span: HostSpan; key: string }[] = [];
+}
+
+function checkNetwork(acc: Accepted, n: Network, errors: FieldError[]): ResolvedNetwork {
+  const r = resolveNetwork(n);
+  for (const other of acc.networks.values()) {
+    for (const fam of ['ipv4', 'ipv6'] as const) {
+      const a = r[fam];
+      const b = other[fam];
+      if (a && b && overlaps(a.cidr, b.cidr)) {
+        errors.push({ path: `spec.ipam.${fam}.subnet`, message: `${a.subnet} overlaps subnet ${b.subnet} of ${nameOf(other.key)}` });
+      }
+    }
+    if (r.bridgeName && r.bridgeName === other.bridgeName) {
+      errors.push({ path: 'spec.bridge.name', message: `bridge name ${r.bridgeName} is already used by ${nameOf(other.key)}` });
+    }
+    if (r.vxlan && other.vxlan && r.vxlan.vni === other.vxlan.vni) {
+      errors.push({ path: 'spec.vxlan.vni', message: `vni ${r.vxlan.vni} is already used by ${nameOf(other.key)}` });
+    }
+  }
+  return r;
+}
+
+function checkSandbox(acc: Accepted, s: Sandbox, errors: FieldError[]): string {
+  const r = resolveSandbox(s, { netnsDir: '/run/netns' });
+  const id = `${r.nodeName ?? ''}\0${r.adopted ? r.netnsPath : r.netnsName!}`;
+  const holder = acc.netns.get(id);
+  if (holder) {
+    const what = r.adopted ? `netns path ${r.netnsPath}` : `netns ${r.netnsName}`;
+    const hint = !r.adopted && s.spec.netns?.name === undefined ? ' (the default, the sandbox name); set spec.netns.name' : '';
+    errors.push({ path: r.adopted ? 'spec.netns.path' : 'spec.netns.name', message: `${what} is already used by ${nameOf(holder)}${hint}` });
+  }
+  return id;
+}
+
+function checkAttachment(acc: Accepted, key: string, a: Attachment, errors: FieldError[]): () => void {
+  const network = acc.networks.get(`Network/${a.spec.network}`);
+  const r = resolveAttachment(a, network);
+  const sandbox = acc.sandboxes.get(r.sandboxKey);
+  const node = sandbox?.spec.nodeName ?? '';
+  if (network) {
+    if (network.allowedNamespaces && !network.allowedNamespaces.includes(r.namespace)) {
+      errors.push({
+        path: 'spec.network',
+        message: `namespace ${r.namespace} may not join ${nameOf(network.key)} (allowedNamespaces: ${network.allowedNamespaces.join(', ')})`,
+      });
+    }
+    errors.push(...checkStaticAddresses(r, network));
+  }
+  const joinId = `${r.sandboxKey}\0${r.networkKey}`;
+  const joined = acc.joins.get(joinId);
+  if (joined) errors.push({ path: 'spec.network', message: `${nameOf(r.sandboxKey)} is already attached to ${nameOf(r.networkKey)} by ${nameOf(joined)}` });
+  const ifaceId = `${r.sandboxKey}\0${r.interface}`;
+  const ifaceHolder = acc.ifaces.get(ifaceId);
+  if (ifaceHolder) {
+    errors.push({ path: 'spec.interface', message: `interface ${r.interface} in ${nameOf(r.sandboxKey)} is already used by ${nameOf(ifaceHolder)}` });
+  }
+  const scope = network?.driver === 'vxlan' ? '*' : node;
+  const ipIds: string[] = [];
+  for (const [field, ip] of [['ipv4Address', r.ipv4Address], ['ipv6Address', r.ipv6Address]] as const) {
+    if (ip === undefined) continue;
+    const id = `${r.networkKey}\0${scope}\0${ip}`;
+    const holder = acc.ips.get(id);
+    if (holder) errors.push({ path: `spec.${field}`, message: `${ip} is already requested by ${nameOf(holder)}` });
+    ipIds.push(id);
+  }
+  const spans = r.ports.map((p) => ({ protocol: p.protocol, hostIP: p.hostIP, from: p.hostPort, to: p.hostPortEnd }));
+  spans.forEach((span, i) => {
+    const clash = acc.ports.find((o) => o.node === node && spansOverlap(o.span, span));
+    if (clash) errors.push({ path: `spec.ports[${i}].hostPort`, message: `host port ${describeSpan(span)} is already published by ${nameOf(clash.key)}` });
+  });
+  return () => {
+    acc.joins.set(joinId, key);
+    acc.ifaces.set(ifaceId, key);
+    for (const id of ipIds) acc.ips.set(id, key);
+    for (const span of spans) acc.ports.push({ node, span, key });
+  };
+}
+
+/**
+ * Conflicts between objects, reported on the loser (the younger object) with a message naming
+ * the winner. Objects must have passed validateResource. Only objects with errors are returned.
+ */
+export function validateCrossObject(objects: readonly Resource[]): CrossObjectError[] {
+  const acc = new Accepted();
+  const out: CrossObjectError[] = [];
+  const order = visitOrder(objects);
+  const passes = [order.filter((e) => e.obj.kind !== 'Attachment'), order.filter((e) => e.obj.kind === 'Attachment')];
+  for (const pass of passes) {
+    for (const { index, key, obj } of pass) {
+      const errors: FieldError[] = [];
+      if (acc.seen.has(key)) {
+        errors.push({ path: 'metadata.name', message: `${nameOf(key)} is defined more than once; the first definition wins` });
+        out.push({ index, key, errors });
+        continue;
+      }
+      acc.seen.add(key);
+      let accept: () => void;
+      if (obj.kind === 'Network') {
+        const r = checkNetwork(acc, obj, errors);
+        accept = () => acc.networks.set(key, r);
+      } else if (obj.kind === 'Sandbox') {
+        const id = checkSandbox(acc, obj, errors);
+        accept = () => {
+          acc.netns.set(id, key);
+          acc.sandboxes.set(key, obj);
+        };
+      } else {
+        accept = checkAttachment(acc, key, obj, errors);
+      }
+      if (errors.length) out.push({ index, key, errors });
+      else accept();
+    }
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
