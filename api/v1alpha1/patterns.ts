@@ -72,7 +72,7 @@ export const PATTERNS = {
     help: 'a condition type like Ready',
   },
   conditionReason: {
-    re: '^[A-Za-z]([A-Za-z0-9_,:]{0,1022}[A-Za-z0-9_])?$',
+    re: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
     help: 'a CamelCase reason like Converged',
   },
 } as const satisfies Record<string, NamedPattern>;

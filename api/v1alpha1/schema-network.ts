@@ -50,7 +50,7 @@ function pool(family: 4 | 6): Schema {
         // TS: poolReservedInSubnet (semantic-network.ts)
         celExpr(
           '!has(self.reserved) || !isCIDR(self.subnet) || self.reserved.all(r, !isIP(r) || cidr(self.subnet).containsIP(r))',
-          "'every reserved address must be inside subnet ' + self.subnet",
+          "self.reserved.filter(r, isIP(r) && !cidr(self.subnet).containsIP(r))[0] + ' is outside subnet ' + self.subnet",
           '.reserved',
         ),
       ],

@@ -46,7 +46,11 @@ export function structuralErrors(kind: Kind, input: unknown): FieldError[] {
   if (v(input)) return [];
   const seen = new Set<string>();
   const out: FieldError[] = [];
-  for (const e of v.errors ?? []) {
+  const errors = v.errors ?? [];
+  // A value that is too long usually fails its pattern too; the length is the useful message.
+  const tooLong = new Set(errors.filter((e) => e.keyword === 'maxLength').map((e) => e.instancePath));
+  for (const e of errors) {
+    if (e.keyword === 'pattern' && tooLong.has(e.instancePath)) continue;
     const fe = toFieldError(e, input);
     const id = `${fe.path}\0${fe.message}`;
     if (!seen.has(id)) {
