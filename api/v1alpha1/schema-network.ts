@@ -2,7 +2,6 @@
 // Each CEL rule names the TS check in semantic-network.ts (or validate-update.ts) that applies
 // the same rule in file mode; test/unit/api/v1alpha1/cel-mirror.test.ts proves every rule has one.
 import { LIMITS as L } from './limits.js';
-import { PATTERNS } from './patterns.js';
 import { bool, cel, celExpr, enumStr, int, list, obj, str, stringMap, type Schema } from './schema-builders.js';
 import { conditions, ifname, ip, ipv4, mtu, nameRef, observedGeneration, port } from './schema-common.js';
 
@@ -142,12 +141,12 @@ export function networkSpec(): Schema {
     'Desired state of the network.',
     {
       driver: enumStr('How sandboxes are connected: bridge (default), macvlan, ipvlan, host, null or vxlan.', DRIVERS),
+      // Keys are checked by nodeSelectorKeys (semantic-network.ts) only: map keys have no maxLength
+      // in a CRD, so a CEL matches() over them would blow the API server's cost budget.
       nodeSelector: stringMap(
-        'Kube mode: labels a node must carry to realize this network; empty means every node.',
+        'Kube mode: labels a node must carry to realize this network; empty means every node. Keys are label keys like kubernetes.io/hostname.',
         str('Label value.', { maxLength: L.labelValueMax, pattern: 'labelValue' }),
         L.nodeSelectorMax,
-        // TS: nodeSelectorKeys (semantic-network.ts)
-        [cel(`self.all(k, size(k) <= ${L.labelKeyMax} && k.matches(r'${PATTERNS.labelKey.re}'))`, 'nodeSelector keys must be label keys like kubernetes.io/hostname')],
       ),
       allowedNamespaces: list(
         'Kube mode: namespaces whose Attachments may join; unset means every namespace.',

@@ -43,14 +43,6 @@ function ipv6MtuAtLeast1280(errs: Errors, s: NetworkSpec): void {
   }
 }
 
-function nodeSelectorKeys(errs: Errors, s: NetworkSpec): void {
-  for (const k of Object.keys(s.nodeSelector ?? {})) {
-    if (k.length > L.labelKeyMax || !matches('labelKey', k)) {
-      errs.add([...SPEC, 'nodeSelector', k], 'nodeSelector keys must be label keys like kubernetes.io/hostname');
-    }
-  }
-}
-
 function bridgeNameAllowed(errs: Errors, s: NetworkSpec): void {
   const name = s.bridge?.name;
   if (name !== undefined && (name === 'lo' || name.startsWith('nnv'))) {
@@ -97,6 +89,15 @@ const SPECIAL: Record<IpFamily, [string, string][]> = {
     ['ff00::/8', 'multicast range'],
   ],
 };
+
+/** Label keys of nodeSelector (TS only: see the comment on nodeSelector in schema-network.ts). */
+function nodeSelectorKeys(errs: Errors, s: NetworkSpec): void {
+  for (const k of Object.keys(s.nodeSelector ?? {})) {
+    if (k.length > L.labelKeyMax || !matches('labelKey', k)) {
+      errs.add([...SPEC, 'nodeSelector', k], 'nodeSelector keys must be label keys like kubernetes.io/hostname');
+    }
+  }
+}
 
 function subnetUsable(errs: Errors, at: PathSegment[], c: Cidr, text: string): boolean {
   const [min, max] = c.family === 4 ? [L.ipv4PrefixMin, L.ipv4PrefixMax] : [L.ipv6PrefixMin, L.ipv6PrefixMax];

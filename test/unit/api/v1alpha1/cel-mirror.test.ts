@@ -65,11 +65,6 @@ const TWINS: Record<string, Twin> = {
     self: ['spec'],
     path: 'spec.vxlan.mtu',
   },
-  'Network.spec.nodeSelector :: keys': {
-    bad: () => network('n', '10.88.0.0/24', { nodeSelector: { 'bad key': 'x' } }),
-    self: ['spec', 'nodeSelector'],
-    path: 'spec.nodeSelector["bad key"]',
-  },
   'Network.spec.bridge.name :: allowed': { bad: () => network('n', '10.88.0.0/24', { bridge: { name: 'nnv1' } }), self: ['spec', 'bridge', 'name'], path: 'spec.bridge.name' },
   'Network.spec.bridge.name :: immutable': {
     old: () => network('n', '10.88.0.0/24', { bridge: { name: 'br-a' } }),
@@ -156,7 +151,6 @@ function twinName(f: Found): string {
     [/^!has\(self\.ipam\) \|\| !has\(self\.driver\)/, 'ipam-forbidden'],
     [/^\(has\(self\.driver\)/, 'ipam-required'],
     [/has\(self\.(\w+)\.mtu\)/, 'mtu-$1'],
-    [/^self\.all\(k,/, 'keys'],
     [/^self != 'lo' &&/, 'allowed'],
     [/^self == oldSelf$/, 'immutable'],
     [/containsIP\(self\.gateway\)/, 'gateway'],
