@@ -6,7 +6,8 @@ import type { ResolvedAttachment } from './defaults-attachment.js';
 import { contains, last, parseIp } from '../ip.js';
 import { nameOf } from './cross-names.js';
 
-function problem(ip: string, pool: ResolvedPool | undefined, family: 4 | 6, net: ResolvedNetwork): string | undefined {
+function problem(ip: string, family: 4 | 6, net: ResolvedNetwork): string | undefined {
+  const pool: ResolvedPool | undefined = family === 4 ? net.ipv4 : net.ipv6;
   const where = nameOf(net.key);
   if (!pool) return `${where} has no IPv${family} pool (spec.ipam.ipv${family})`;
   const addr = parseIp(ip);
@@ -22,11 +23,11 @@ function problem(ip: string, pool: ResolvedPool | undefined, family: 4 | 6, net:
 export function checkStaticAddresses(a: ResolvedAttachment, net: ResolvedNetwork): FieldError[] {
   const out: FieldError[] = [];
   if (a.ipv4Address !== undefined) {
-    const why = problem(a.ipv4Address, net.ipv4, 4, net);
+    const why = problem(a.ipv4Address, 4, net);
     if (why) out.push({ path: 'spec.ipv4Address', message: why });
   }
   if (a.ipv6Address !== undefined) {
-    const why = problem(a.ipv6Address, net.ipv6, 6, net);
+    const why = problem(a.ipv6Address, 6, net);
     if (why) out.push({ path: 'spec.ipv6Address', message: why });
   }
   return out;

@@ -83,7 +83,9 @@ function checkSandbox(acc: Accepted, s: Sandbox, errors: FieldError[]): string {
   return id;
 }
 
-function checkAttachment(acc: Accepted, key: string, a: Attachment, errors: FieldError[]): () => void {
+/** Checks `a` against the accepted objects; `accept` records it once it has won. */
+function checkAttachment(acc: Accepted, key: string, a: Attachment): { errors: FieldError[]; accept: () => void } {
+  const errors: FieldError[] = [];
   const network = acc.networks.get(`Network/${a.spec.network}`);
   const r = resolveAttachment(a, network);
   const sandbox = acc.sandboxes.get(r.sandboxKey);
@@ -119,12 +121,13 @@ function checkAttachment(acc: Accepted, key: string, a: Attachment, errors: Fiel
     const clash = acc.ports.find((o) => o.node === node && spansOverlap(o.span, span));
     if (clash) errors.push({ path: `spec.ports[${i}].hostPort`, message: `host port ${describeSpan(span)} is already published by ${nameOf(clash.key)}` });
   });
-  return () => {
+  const accept = (): void => {
     acc.joins.set(joinId, key);
     acc.ifaces.set(ifaceId, key);
     for (const id of ipIds) acc.ips.set(id, key);
     for (const span of spans) acc.ports.push({ node, span, key });
   };
+  return { errors, accept };
 }
 
 /**
@@ -156,7 +159,9 @@ export function validateCrossObject(objects: readonly Resource[]): CrossObjectEr
           acc.sandboxes.set(key, obj);
         };
       } else {
-        accept = checkAttachment(acc, key, obj, errors);
+        const r = checkAttachment(acc, key, obj);
+        errors.push(...r.errors);
+        accept = r.accept;
       }
       if (errors.length) out.push({ index, key, errors });
       else accept();

@@ -68,7 +68,7 @@ export function attachmentSpec(): Schema {
       aliases: list(
         "Extra names for this sandbox on the network (written to the hosts files of the network's sandboxes).",
         str('A DNS name.', { maxLength: L.dnsNameMax, pattern: 'hostname' }),
-        { maxItems: L.aliasesMax, listType: 'set' }, // TS: uniqueListItems (semantic-common.ts)
+        { maxItems: L.aliasesMax, listType: 'set' }, // TS: Errors.unique (semantic-common.ts)
       ),
       gatewayPriority: int(
         'The attachment with the highest value gives the sandbox its default route (-1000..1000); default 0.',

@@ -93,10 +93,8 @@ export function obj(description: string, properties: Record<string, Schema>, o: 
 }
 
 /** A string-to-string map (labels, node selectors): additionalProperties without properties, so still structural. */
-export function stringMap(description: string, values: Schema, maxProperties: number, rules?: CelRule[]): Schema {
-  const s: Schema = { type: 'object', description, additionalProperties: values, maxProperties };
-  if (rules?.length) s['x-kubernetes-validations'] = rules;
-  return s;
+export function stringMap(description: string, values: Schema, maxProperties: number): Schema {
+  return { type: 'object', description, additionalProperties: values, maxProperties };
 }
 
 export function cel(rule: string, message: string, fieldPath?: string): CelRule {

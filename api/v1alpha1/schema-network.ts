@@ -17,7 +17,7 @@ function pool(family: 4 | 6): Schema {
       subnet: str(`CIDR of the network, e.g. ${example}; host bits must be zero. Immutable.`, {
         maxLength: L.cidrMax,
         pattern: cidr,
-        // TS: immutableSubnet (validate-update.ts)
+        // TS: validateUpdate, immutableSubnet entry (validate-update.ts)
         rules: [cel('self == oldSelf', 'subnet is immutable: create a new Network for a different subnet')],
       }),
       gateway: str('Gateway address on the bridge; default: the first host address of the subnet.', {
@@ -28,7 +28,7 @@ function pool(family: 4 | 6): Schema {
       reserved: list(
         'Addresses inside the subnet that are never handed out.',
         str('A reserved address.', { maxLength: L.ipMax, pattern: addr }),
-        { maxItems: L.reservedMax, listType: 'set' }, // TS: uniqueListItems (semantic-common.ts)
+        { maxItems: L.reservedMax, listType: 'set' }, // TS: Errors.unique (semantic-common.ts)
       ),
     },
     {
@@ -66,7 +66,7 @@ function bridge(): Schema {
       rules: [
         // TS: bridgeNameAllowed (semantic-network.ts)
         cel("self != 'lo' && !self.startsWith('nnv')", 'bridge name must not be "lo" or start with "nnv" (reserved for nodenet veths)'),
-        // TS: immutableBridgeName (validate-update.ts)
+        // TS: validateUpdate, immutableBridgeName entry (validate-update.ts)
         cel('self == oldSelf', 'bridge.name is immutable: create a new Network for a different bridge name'),
       ],
     }),
@@ -112,7 +112,7 @@ function vxlan(): Schema {
       peers: list('File mode: the other nodes of the overlay, declared explicitly.', peer, {
         maxItems: L.peersMax,
         listType: 'map',
-        mapKeys: ['node'], // TS: uniqueListItems (semantic-common.ts)
+        mapKeys: ['node'], // TS: Errors.unique (semantic-common.ts)
       }),
       sliceSize: int("Prefix length of each node's slice of the subnet.", 8, 128),
     },
@@ -151,7 +151,7 @@ export function networkSpec(): Schema {
       allowedNamespaces: list(
         'Kube mode: namespaces whose Attachments may join; unset means every namespace.',
         nameRef('A namespace name.'),
-        { maxItems: L.allowedNamespacesMax, listType: 'set' }, // TS: uniqueListItems (semantic-common.ts)
+        { maxItems: L.allowedNamespacesMax, listType: 'set' }, // TS: Errors.unique (semantic-common.ts)
       ),
       bridge: bridge(),
       macvlan: lowerDevice('macvlan', ['bridge', 'private', 'vepa', 'passthru']),

@@ -4,7 +4,7 @@
 import type { Attachment, PortMapping } from './types.js';
 import { LIMITS as L } from './limits.js';
 import type { PathSegment } from './paths.js';
-import { Errors, needIp, notUnicast, uniqueListItems } from './semantic-common.js';
+import { Errors, notUnicast } from './semantic-common.js';
 import { describeSpan, spanOf, spansOverlap } from './ports.js';
 import { isMulticast, type IpFamily } from '../ip.js';
 
@@ -44,7 +44,7 @@ function staticAddress(errs: Errors, a: Attachment, family: IpFamily): void {
   const field = family === 4 ? 'ipv4Address' : 'ipv6Address';
   const text = a.spec[field];
   if (text === undefined) return;
-  const ip = needIp(errs, ['spec', field], text, family);
+  const ip = errs.ip(['spec', field], text, family);
   const why = ip && notUnicast(ip);
   if (why) errs.add(['spec', field], `${text} is ${why}; use a unicast address inside the network's subnet`);
 }
@@ -59,7 +59,7 @@ function checkPorts(errs: Errors, ports: readonly PortMapping[]): void {
     rangeNotTooLong(errs, at, p);
     total += Math.max(1, (p.hostPortEnd ?? p.hostPort) - p.hostPort + 1);
     if (p.hostIP !== undefined) {
-      const ip = needIp(errs, [...at, 'hostIP'], p.hostIP);
+      const ip = errs.ip([...at, 'hostIP'], p.hostIP);
       if (ip && (isMulticast(ip) || (ip.family === 4 && ip.value === 0xffffffffn))) {
         errs.add([...at, 'hostIP'], `${p.hostIP} is not a host address: use 0.0.0.0, :: or one of the node's unicast addresses`);
       }
@@ -77,7 +77,7 @@ export function checkAttachment(a: Attachment): Errors {
   const errs = new Errors();
   interfaceNotLoopback(errs, a);
   macNotZero(errs, a);
-  uniqueListItems(errs, ['spec', 'aliases'], a.spec.aliases, (x) => x);
+  errs.unique(['spec', 'aliases'], a.spec.aliases, (x) => x);
   staticAddress(errs, a, 4);
   staticAddress(errs, a, 6);
   checkPorts(errs, a.spec.ports ?? []);

@@ -5,7 +5,7 @@ import type { IpamPool, Network, NetworkSpec } from './types.js';
 import { LIMITS as L } from './limits.js';
 import { matches } from './patterns.js';
 import type { PathSegment } from './paths.js';
-import { Errors, needCidr, needIp, notUnicast, uniqueListItems } from './semantic-common.js';
+import { Errors, notUnicast } from './semantic-common.js';
 import { contains, containsCidr, formatCidr, isMulticast, last, overlaps, parseCidr, parseIp, type Cidr, type IpFamily } from '../ip.js';
 
 const SPEC = ['spec'] as const;
@@ -99,7 +99,8 @@ function nodeSelectorKeys(errs: Errors, s: NetworkSpec): void {
   }
 }
 
-function subnetUsable(errs: Errors, at: PathSegment[], c: Cidr, text: string): boolean {
+function subnetUsable(errs: Errors, at: PathSegment[], subnet: { c: Cidr; text: string }): boolean {
+  const { c, text } = subnet;
   const [min, max] = c.family === 4 ? [L.ipv4PrefixMin, L.ipv4PrefixMax] : [L.ipv6PrefixMin, L.ipv6PrefixMax];
   if (c.prefix < min) {
     errs.add(at, `${text} is too large a pool: the prefix must be /${min} or longer`);
@@ -123,18 +124,18 @@ function checkPool(errs: Errors, family: IpFamily, p: IpamPool): void {
   poolGatewayInSubnet(errs, at, p);
   poolRangeInSubnet(errs, at, p);
   poolReservedInSubnet(errs, at, p);
-  uniqueListItems(errs, [...at, 'reserved'], p.reserved, (r) => r);
-  const subnet = needCidr(errs, [...at, 'subnet'], p.subnet, family);
-  const usable = subnet !== undefined && subnetUsable(errs, [...at, 'subnet'], subnet, p.subnet);
+  errs.unique([...at, 'reserved'], p.reserved, (r) => r);
+  const subnet = errs.cidr([...at, 'subnet'], p.subnet, family);
+  const usable = subnet !== undefined && subnetUsable(errs, [...at, 'subnet'], { c: subnet, text: p.subnet });
   if (p.gateway !== undefined) {
-    const gw = needIp(errs, [...at, 'gateway'], p.gateway, family);
+    const gw = errs.ip([...at, 'gateway'], p.gateway, family);
     if (gw && subnet && usable && contains(subnet, gw)) {
       if (gw.value === subnet.base) errs.add([...at, 'gateway'], `${p.gateway} is the network address of ${p.subnet}`);
       else if (family === 4 && gw.value === last(subnet)) errs.add([...at, 'gateway'], `${p.gateway} is the broadcast address of ${p.subnet}`);
     }
   }
-  if (p.range !== undefined) needCidr(errs, [...at, 'range'], p.range, family);
-  (p.reserved ?? []).forEach((r, i) => needIp(errs, [...at, 'reserved', i], r, family));
+  if (p.range !== undefined) errs.cidr([...at, 'range'], p.range, family);
+  (p.reserved ?? []).forEach((r, i) => errs.ip([...at, 'reserved', i], r, family));
 }
 
 function checkVxlan(errs: Errors, s: NetworkSpec): void {
@@ -142,13 +143,13 @@ function checkVxlan(errs: Errors, s: NetworkSpec): void {
   if (!v) return;
   const at: PathSegment[] = [...SPEC, 'vxlan'];
   if (v.underlayAddress !== undefined) unicast(errs, [...at, 'underlayAddress'], v.underlayAddress);
-  uniqueListItems(errs, [...at, 'peers'], v.peers, (p) => p.node);
+  errs.unique([...at, 'peers'], v.peers, (p) => p.node);
   const pools = [s.ipam?.ipv4, s.ipam?.ipv6].flatMap((p) => (p ? [parseCidr(p.subnet)] : [])).filter((c): c is Cidr => !!c);
   const slices: { cidr: Cidr; i: number }[] = [];
   (v.peers ?? []).forEach((peer, i) => {
     unicast(errs, [...at, 'peers', i, 'address'], peer.address);
     if (peer.subnet === undefined) return;
-    const c = needCidr(errs, [...at, 'peers', i, 'subnet'], peer.subnet);
+    const c = errs.cidr([...at, 'peers', i, 'subnet'], peer.subnet);
     if (!c) return;
     if (!pools.some((p) => containsCidr(p, c))) errs.add([...at, 'peers', i, 'subnet'], `${peer.subnet} is outside the network's subnets`);
     const clash = slices.find((o) => overlaps(o.cidr, c));
@@ -165,7 +166,7 @@ function checkVxlan(errs: Errors, s: NetworkSpec): void {
 }
 
 function unicast(errs: Errors, at: PathSegment[], text: string): void {
-  const ip = needIp(errs, at, text);
+  const ip = errs.ip(at, text);
   const why = ip && notUnicast(ip);
   if (why) errs.add(at, `${text} is ${why}`);
 }
@@ -181,12 +182,12 @@ export function checkNetwork(n: Network): Errors {
   ipv6MtuAtLeast1280(errs, s);
   nodeSelectorKeys(errs, s);
   bridgeNameAllowed(errs, s);
-  uniqueListItems(errs, [...SPEC, 'allowedNamespaces'], s.allowedNamespaces, (x) => x);
+  errs.unique([...SPEC, 'allowedNamespaces'], s.allowedNamespaces, (x) => x);
   if (s.ipam?.ipv4) checkPool(errs, 4, s.ipam.ipv4);
   if (s.ipam?.ipv6) checkPool(errs, 6, s.ipam.ipv6);
   const hb = s.bridge?.hostBindingIPv4;
   if (hb !== undefined) {
-    const ip = needIp(errs, [...SPEC, 'bridge', 'hostBindingIPv4'], hb, 4);
+    const ip = errs.ip([...SPEC, 'bridge', 'hostBindingIPv4'], hb, 4);
     if (ip && (ip.value === 0xffffffffn || isMulticast(ip))) {
       errs.add([...SPEC, 'bridge', 'hostBindingIPv4'], `${hb} is not a host address: use 0.0.0.0 or one of the node's unicast addresses`);
     }

@@ -3,7 +3,7 @@
 // Whether the path really is a namespace (symlink target, nsfs) is checked by the engine at run time.
 import type { Sandbox } from './types.js';
 import type { PathSegment } from './paths.js';
-import { Errors, needIp } from './semantic-common.js';
+import { Errors } from './semantic-common.js';
 import { isMulticast, isUnspecified } from '../ip.js';
 
 /** Where file mode and kube mode accept adopted namespaces besides /proc. */
@@ -46,7 +46,7 @@ function netnsPathLocation(errs: Errors, path: string, dirs: readonly string[]):
 }
 
 function usableIp(errs: Errors, at: PathSegment[], text: string): void {
-  const ip = needIp(errs, at, text);
+  const ip = errs.ip(at, text);
   if (ip && (isUnspecified(ip) || isMulticast(ip))) errs.add(at, `${text} is ${isUnspecified(ip) ? 'the unspecified address' : 'a multicast address'}`);
 }
 

@@ -4,21 +4,24 @@ import type { FieldError, Resource } from './types.js';
 
 export function validateUpdate(oldObj: Resource, newObj: Resource): FieldError[] {
   if (oldObj.kind !== 'Network' || newObj.kind !== 'Network') return [];
-  const errors: FieldError[] = [];
-  immutableSubnet(errors, 'ipv4', oldObj.spec.ipam?.ipv4?.subnet, newObj.spec.ipam?.ipv4?.subnet);
-  immutableSubnet(errors, 'ipv6', oldObj.spec.ipam?.ipv6?.subnet, newObj.spec.ipam?.ipv6?.subnet);
-  immutableBridgeName(errors, oldObj.spec.bridge?.name, newObj.spec.bridge?.name);
-  return errors;
+  const o = oldObj.spec;
+  const n = newObj.spec;
+  const checks: Immutable[] = [
+    // CEL on ipam.ipv4.subnet and ipam.ipv6.subnet: immutableSubnet
+    { path: 'spec.ipam.ipv4.subnet', before: o.ipam?.ipv4?.subnet, after: n.ipam?.ipv4?.subnet, message: SUBNET },
+    { path: 'spec.ipam.ipv6.subnet', before: o.ipam?.ipv6?.subnet, after: n.ipam?.ipv6?.subnet, message: SUBNET },
+    // CEL on bridge.name: immutableBridgeName
+    { path: 'spec.bridge.name', before: o.bridge?.name, after: n.bridge?.name, message: BRIDGE },
+  ];
+  return checks.filter((c) => c.before !== undefined && c.after !== undefined && c.before !== c.after).map(({ path, message }) => ({ path, message }));
 }
 
-function immutableSubnet(errors: FieldError[], family: 'ipv4' | 'ipv6', before: string | undefined, after: string | undefined): void {
-  if (before !== undefined && after !== undefined && before !== after) {
-    errors.push({ path: `spec.ipam.${family}.subnet`, message: 'subnet is immutable: create a new Network for a different subnet' });
-  }
+interface Immutable {
+  path: string;
+  before: string | undefined;
+  after: string | undefined;
+  message: string;
 }
 
-function immutableBridgeName(errors: FieldError[], before: string | undefined, after: string | undefined): void {
-  if (before !== undefined && after !== undefined && before !== after) {
-    errors.push({ path: 'spec.bridge.name', message: 'bridge.name is immutable: create a new Network for a different bridge name' });
-  }
-}
+const SUBNET = 'subnet is immutable: create a new Network for a different subnet';
+const BRIDGE = 'bridge.name is immutable: create a new Network for a different bridge name';
