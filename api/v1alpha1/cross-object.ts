@@ -5,7 +5,7 @@
 import type { Attachment, FieldError, Network, Resource, Sandbox } from './types.js';
 import { keyOf } from './defaults-values.js';
 import { resolveNetwork, resolveSandbox, type ResolvedNetwork } from './defaults.js';
-import { resolveAttachment } from './defaults-attachment.js';
+import { resolveAttachment, type ResolvedAttachment } from './defaults-attachment.js';
 import { describeSpan, spansOverlap, type HostSpan } from './ports.js';
 import { overlaps } from '../ip.js';
 import { checkStaticAddresses } from './cross-attachment-network.js';
@@ -45,9 +45,8 @@ class Accepted {
   readonly networks = new Map<string, ResolvedNetwork>();
   readonly sandboxes = new Map<string, Sandbox>();
   readonly netns = new Map<string, string>();
-  readonly ips = new Map<string, string>();
-  readonly ifaces = new Map<string, string>();
-  readonly joins = new Map<string, string>();
+  /** Claim id (join, interface, address) to the key of the Attachment holding it. */
+  readonly claims = new Map<string, string>();
   readonly ports: { node: string; span: HostSpan; key: string }[] = [];
 }
 
@@ -83,38 +82,56 @@ function checkSandbox(acc: Accepted, s: Sandbox, errors: FieldError[]): string {
   return id;
 }
 
+/** Something only one Attachment may have: an id in Accepted.claims and the message for the loser. */
+interface Claim {
+  id: string;
+  path: string;
+  taken: (holder: string) => string;
+}
+
+function attachmentClaims(r: ResolvedAttachment, scope: string): Claim[] {
+  const claims: Claim[] = [
+    {
+      id: `join\0${r.sandboxKey}\0${r.networkKey}`,
+      path: 'spec.network',
+      taken: (h) => `${nameOf(r.sandboxKey)} is already attached to ${nameOf(r.networkKey)} by ${nameOf(h)}`,
+    },
+    {
+      id: `iface\0${r.sandboxKey}\0${r.interface}`,
+      path: 'spec.interface',
+      taken: (h) => `interface ${r.interface} in ${nameOf(r.sandboxKey)} is already used by ${nameOf(h)}`,
+    },
+  ];
+  for (const [field, ip] of [['ipv4Address', r.ipv4Address], ['ipv6Address', r.ipv6Address]] as const) {
+    if (ip !== undefined) {
+      claims.push({ id: `ip\0${r.networkKey}\0${scope}\0${ip}`, path: `spec.${field}`, taken: (h) => `${ip} is already requested by ${nameOf(h)}` });
+    }
+  }
+  return claims;
+}
+
+/** Rules between an Attachment and its Network alone (no winner involved). */
+function networkErrors(r: ResolvedAttachment, network: ResolvedNetwork | undefined): FieldError[] {
+  if (!network) return [];
+  const errors = checkStaticAddresses(r, network);
+  const allowed = network.allowedNamespaces;
+  if (allowed && !allowed.includes(r.namespace)) {
+    errors.unshift({ path: 'spec.network', message: `namespace ${r.namespace} may not join ${nameOf(network.key)} (allowedNamespaces: ${allowed.join(', ')})` });
+  }
+  return errors;
+}
+
 /** Checks `a` against the accepted objects; `accept` records it once it has won. */
 function checkAttachment(acc: Accepted, key: string, a: Attachment): { errors: FieldError[]; accept: () => void } {
-  const errors: FieldError[] = [];
   const network = acc.networks.get(`Network/${a.spec.network}`);
   const r = resolveAttachment(a, network);
-  const sandbox = acc.sandboxes.get(r.sandboxKey);
-  const node = sandbox?.spec.nodeName ?? '';
-  if (network) {
-    if (network.allowedNamespaces && !network.allowedNamespaces.includes(r.namespace)) {
-      errors.push({
-        path: 'spec.network',
-        message: `namespace ${r.namespace} may not join ${nameOf(network.key)} (allowedNamespaces: ${network.allowedNamespaces.join(', ')})`,
-      });
-    }
-    errors.push(...checkStaticAddresses(r, network));
-  }
-  const joinId = `${r.sandboxKey}\0${r.networkKey}`;
-  const joined = acc.joins.get(joinId);
-  if (joined) errors.push({ path: 'spec.network', message: `${nameOf(r.sandboxKey)} is already attached to ${nameOf(r.networkKey)} by ${nameOf(joined)}` });
-  const ifaceId = `${r.sandboxKey}\0${r.interface}`;
-  const ifaceHolder = acc.ifaces.get(ifaceId);
-  if (ifaceHolder) {
-    errors.push({ path: 'spec.interface', message: `interface ${r.interface} in ${nameOf(r.sandboxKey)} is already used by ${nameOf(ifaceHolder)}` });
-  }
-  const scope = network?.driver === 'vxlan' ? '*' : node;
-  const ipIds: string[] = [];
-  for (const [field, ip] of [['ipv4Address', r.ipv4Address], ['ipv6Address', r.ipv6Address]] as const) {
-    if (ip === undefined) continue;
-    const id = `${r.networkKey}\0${scope}\0${ip}`;
-    const holder = acc.ips.get(id);
-    if (holder) errors.push({ path: `spec.${field}`, message: `${ip} is already requested by ${nameOf(holder)}` });
-    ipIds.push(id);
+  const node = acc.sandboxes.get(r.sandboxKey)?.spec.nodeName ?? '';
+  // Addresses on an overlay are unique across nodes; on a node-local network, per node.
+  const claims = attachmentClaims(r, network?.driver === 'vxlan' ? '*' : node);
+  const errors = networkErrors(r, network);
+  for (const c of claims) {
+    const holder = acc.claims.get(c.id);
+    if (holder) errors.push({ path: c.path, message: c.taken(holder) });
   }
   const spans = r.ports.map((p) => ({ protocol: p.protocol, hostIP: p.hostIP, from: p.hostPort, to: p.hostPortEnd }));
   spans.forEach((span, i) => {
@@ -122,9 +139,7 @@ function checkAttachment(acc: Accepted, key: string, a: Attachment): { errors: F
     if (clash) errors.push({ path: `spec.ports[${i}].hostPort`, message: `host port ${describeSpan(span)} is already published by ${nameOf(clash.key)}` });
   });
   const accept = (): void => {
-    acc.joins.set(joinId, key);
-    acc.ifaces.set(ifaceId, key);
-    for (const id of ipIds) acc.ips.set(id, key);
+    for (const c of claims) acc.claims.set(c.id, key);
     for (const span of spans) acc.ports.push({ node, span, key });
   };
   return { errors, accept };
