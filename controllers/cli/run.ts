@@ -1,6 +1,7 @@
 // `nodenet run --dir DIR`: the agent in file mode. SIGTERM/SIGINT finish the running reconciles
 // and exit; the dataplane stays up so containers keep their network across restarts.
 import { existsSync, statSync } from 'node:fs';
+import { DEFAULT_NETNS_DIRS } from '../../api/v1alpha1/validate.js';
 import { Agent } from '../agent/agent.js';
 import { AgentLock } from '../agent/lock.js';
 import { createKernelParts } from '../dataplane/factory.js';
@@ -43,14 +44,16 @@ export async function runCommand(args: string[]): Promise<number> {
   setLogLevel(values['log-level'] as Level);
   const stateDir = absoluteDir('state-dir', values['state-dir']);
   const lock = await AgentLock.acquire({ stateDir, waitMs: parseDuration('wait-for-lock', values['wait-for-lock']) });
+  const netnsDir = absoluteDir('netns-dir', values['netns-dir']);
   const source = new FileSource({
     dir,
+    parse: { netnsDirs: [netnsDir, ...DEFAULT_NETNS_DIRS] },
     onProblems: (problems) =>
       writeFileAtomic(problemsPath(stateDir), JSON.stringify(problems.map((p) => ({ ...p, text: formatProblem(p) })), null, 2) + '\n'),
   });
   const parts = createKernelParts();
   const agent = new Agent({
-    config: { netnsDir: absoluteDir('netns-dir', values['netns-dir']), stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: values['node-name'] },
+    config: { netnsDir, stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: values['node-name'] },
     ...parts,
     source,
     statusSink: new FileStatusSink(stateDir),

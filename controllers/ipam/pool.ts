@@ -12,6 +12,11 @@ export interface PoolSpec {
   reserved: readonly string[];
 }
 
+/** The address pools of a resolved network, IPv4 first. */
+export function poolsOf<P extends PoolSpec>(n: { ipv4: P | undefined; ipv6: P | undefined }): P[] {
+  return [n.ipv4, n.ipv6].filter((p): p is P => p !== undefined);
+}
+
 export class Pool {
   readonly subnet: Cidr;
   readonly range: Cidr;

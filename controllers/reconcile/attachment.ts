@@ -2,15 +2,15 @@
 // end on the network's bridge and the peer created inside the sandbox under its final name,
 // address, default route (if this attachment wins the sandbox's gateway election), then the
 // published ports through the firewall.
-import { macFromIpv4, parseCidr } from '../../api/ip.js';
+import { macFromIpv4 } from '../../api/ip.js';
 import type { Attachment, Network, Sandbox } from '../../api/v1alpha1/types.js';
 import type { NetnsSession } from '../dataplane/types.js';
 import { NetnsMissingError } from '../dataplane/types.js';
 import { IpamError } from '../ipam/allocator.js';
-import { Pool } from '../ipam/pool.js';
+import { Pool, poolsOf } from '../ipam/pool.js';
 import { hostVethName, markerOf } from '../model/names.js';
-import { resolveAttachment, resolveNetwork, resolveSandbox } from '../model/resolve.js';
-import type { RAttachment, RNetwork } from '../model/resolved.js';
+import { resolveAttachment, resolveNetwork, resolveSandbox, type ResolvedAttachment } from '../../api/v1alpha1/defaults.js';
+import { asBridgeNetwork, type BridgeNetwork } from './network.js';
 import type { Result } from '../queue/workqueue.js';
 import type { AttachmentRecord } from '../state/ledger.js';
 import type { DesiredObject } from '../store/desired.js';
@@ -44,7 +44,8 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
   }
   if (!ctx.status.isReady(netObj.key)) return notReady(ctx, desired, 'NetworkNotReady', `network ${a.network} is not ready: ${readyMessage(ctx, netObj.key)}`);
   if (!ctx.status.isReady(sbObj.key)) return notReady(ctx, desired, 'SandboxNotReady', `sandbox ${a.sandbox} is not ready: ${readyMessage(ctx, sbObj.key)}`);
-  const net = resolveNetwork(netObj.object as Network);
+  const net = asBridgeNetwork(resolveNetwork(netObj.object as Network));
+  if (!net) return notReady(ctx, desired, 'UnsupportedDriver', `network ${a.network} does not use the bridge driver`);
   const sb = resolveSandbox(sbObj.object as Sandbox, { netnsDir: ctx.config.netnsDir });
 
   let addrs: { ipv4?: string; ipv6?: string };
@@ -55,8 +56,8 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
     throw err;
   }
   const hostIf = hostVethName(key);
-  const mac = a.mac ?? (addrs.ipv4 ? macFromIpv4(addrs.ipv4) : undefined) ?? hostMacFallback(key);
-  const prefix = (f: 4 | 6): number => parseCidr(net.pools.find((p) => p.family === f)!.subnet)!.prefix;
+  const mac = a.macAddress ?? (addrs.ipv4 ? macFromIpv4(addrs.ipv4) : undefined) ?? hostMacFallback(key);
+  const prefix = (f: 4 | 6): number => (f === 4 ? net.ipv4 : net.ipv6)!.cidr.prefix;
   const rec: AttachmentRecord = {
     network: a.network,
     sandbox: a.sandboxKey,
@@ -80,7 +81,7 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
     key,
     marker: markerOf(key),
     hostIf,
-    bridge: net.bridge,
+    bridge: net.bridgeName,
     netnsPath: sb.netnsPath,
     ifName: a.interface,
     mtu: net.mtu,
@@ -117,9 +118,9 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
       macAddress: mac,
       interface: a.interface,
       hostInterface: hostIf,
-      ...(net.pools[0]?.gateway ? { gateway: net.pools[0].gateway } : {}),
+      ...(poolsOf(net)[0] ? { gateway: poolsOf(net)[0]!.gateway } : {}),
       defaultRoute: d.gateways.length > 0,
-      ports: net.internal ? [] : a.ports.map((p) => ({ ...p, hostIP: p.hostIP ?? net.hostBindingIPv4 })),
+      ports: net.internal ? [] : resolveAttachment(desired.object as Attachment, net).ports,
     },
     ...(net.internal && a.ports.length
       ? { degraded: { reason: 'PortsNotPublished', message: `network ${a.network} is internal: its ports are not published` } }
@@ -127,10 +128,10 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
   });
 }
 
-function allocate(ctx: EngineContext, a: RAttachment, net: RNetwork): { ipv4?: string; ipv6?: string } {
+function allocate(ctx: EngineContext, a: ResolvedAttachment, net: BridgeNetwork): { ipv4?: string; ipv6?: string } {
   const out: { ipv4?: string; ipv6?: string } = {};
-  for (const spec of net.pools) {
-    const requested = spec.family === 4 ? a.ipv4 : a.ipv6;
+  for (const spec of poolsOf(net)) {
+    const requested = spec.family === 4 ? a.ipv4Address : a.ipv6Address;
     const address = ctx.ipam.ensure({
       network: net.name,
       pool: new Pool(spec),
@@ -145,7 +146,7 @@ function allocate(ctx: EngineContext, a: RAttachment, net: RNetwork): { ipv4?: s
 }
 
 /** Highest gatewayPriority wins (Docker's rule), ties by key; internal networks give no default route. */
-function electedGateways(ctx: EngineContext, a: RAttachment, net: RNetwork): AttachmentDesired['gateways'] {
+function electedGateways(ctx: EngineContext, a: ResolvedAttachment, net: BridgeNetwork): AttachmentDesired['gateways'] {
   if (net.internal) return [];
   let best: { key: string; prio: number } | undefined;
   for (const k of ctx.store.attachmentsOfSandbox(a.sandboxKey)) {
@@ -156,7 +157,7 @@ function electedGateways(ctx: EngineContext, a: RAttachment, net: RNetwork): Att
     if (!best || other.gatewayPriority > best.prio || (other.gatewayPriority === best.prio && k < best.key)) best = { key: k, prio: other.gatewayPriority };
   }
   if (best?.key !== a.key) return [];
-  return net.pools.flatMap((p) => (p.gateway ? [{ family: p.family, via: p.gateway }] : []));
+  return poolsOf(net).map((p) => ({ family: p.family, via: p.gateway }));
 }
 
 function observeAttachment(ctx: EngineContext, d: AttachmentDesired): AttachmentObserved {

@@ -4,8 +4,8 @@ import { overlaps, parseCidr } from '../../api/ip.js';
 import type { Network } from '../../api/v1alpha1/types.js';
 import type { Addr, KernelOp, Link, NetnsSession } from '../dataplane/types.js';
 import { isOurMarker, markerOf } from '../model/names.js';
-import { resolveNetwork } from '../model/resolve.js';
-import type { RNetwork } from '../model/resolved.js';
+import { resolveNetwork, type ResolvedNetwork } from '../../api/v1alpha1/defaults.js';
+import { poolsOf } from '../ipam/pool.js';
 import type { Result } from '../queue/workqueue.js';
 import { makeKey } from '../store/keys.js';
 import type { EngineContext } from './context.js';
@@ -20,21 +20,28 @@ export interface BridgeObserved {
   sysctls: Record<string, string | undefined>;
 }
 
-export function bridgeSysctls(n: RNetwork): Record<string, string> {
+/** What the bridge driver needs of a resolved network (bridge name and MTU always set). */
+export type BridgeNetwork = ResolvedNetwork & { bridgeName: string; mtu: number };
+
+export function asBridgeNetwork(n: ResolvedNetwork): BridgeNetwork | undefined {
+  return n.driver === 'bridge' && n.bridgeName !== undefined && n.mtu !== undefined ? (n as BridgeNetwork) : undefined;
+}
+
+export function bridgeSysctls(n: BridgeNetwork): Record<string, string> {
   const s: Record<string, string> = {};
   if (!n.internal) s['net/ipv4/ip_forward'] = '1';
   // Published ports on 127.0.0.1 need routing of loopback-sourced packets to the bridge.
-  s[`net/ipv4/conf/${n.bridge}/route_localnet`] = '1';
+  s[`net/ipv4/conf/${n.bridgeName}/route_localnet`] = '1';
   // ICC off is enforced on bridged traffic by the IP forward hook, which needs br_netfilter.
-  if (!n.icc) s['net/bridge/bridge-nf-call-iptables'] = '1';
+  if (!n.enableICC) s['net/bridge/bridge-nf-call-iptables'] = '1';
   return s;
 }
 
-export function observeBridge(host: NetnsSession, n: RNetwork): BridgeObserved {
-  const link = host.getLink(n.bridge);
+export function observeBridge(host: NetnsSession, n: BridgeNetwork): BridgeObserved {
+  const link = host.getLink(n.bridgeName);
   const addrs = link ? host.listAddrs({ index: link.index }) : [];
   const overlappingRoutes: string[] = [];
-  for (const pool of n.pools) {
+  for (const pool of poolsOf(n)) {
     const subnet = parseCidr(pool.subnet);
     if (!subnet) continue;
     for (const r of host.listRoutes({ family: pool.family, table: 254 })) {
@@ -51,29 +58,29 @@ export function observeBridge(host: NetnsSession, n: RNetwork): BridgeObserved {
 export type BridgePlan = { conflict: string } | { steps: Step[]; created: boolean };
 
 /** The steps that make the bridge match n; a conflict when the device is not ours to change. */
-export function planBridge(n: RNetwork, obs: BridgeObserved): BridgePlan {
+export function planBridge(n: BridgeNetwork, obs: BridgeObserved): BridgePlan {
   const { link } = obs;
   if (link && (link.kind !== 'bridge' || link.alias !== markerOf(n.key))) {
     const owner = isOurMarker(link.alias) ? `nodenet object ${link.alias}` : 'someone else';
-    return { conflict: `device ${n.bridge} already exists (${link.kind ?? 'no kind'}, owned by ${owner}); choose another spec.bridge.name` };
+    return { conflict: `device ${n.bridgeName} already exists (${link.kind ?? 'no kind'}, owned by ${owner}); choose another spec.bridge.name` };
   }
   if (obs.overlappingRoutes.length > 0) {
     return { conflict: `subnet overlaps host route(s) ${obs.overlappingRoutes.join(', ')}; choose another subnet` };
   }
-  const ref = { name: n.bridge };
+  const ref = { name: n.bridgeName };
   const steps: Step[] = [];
   if (!link) {
     steps.push({
-      name: `create bridge ${n.bridge}`,
+      name: `create bridge ${n.bridgeName}`,
       ns: undefined,
-      ops: [{ op: 'link.add', link: { kind: 'bridge', name: n.bridge, mtu: n.mtu, alias: markerOf(n.key) } }],
+      ops: [{ op: 'link.add', link: { kind: 'bridge', name: n.bridgeName, mtu: n.mtu, alias: markerOf(n.key) } }],
       undo: [{ op: 'link.del', ref }],
     });
   } else if (link.mtu !== n.mtu) {
-    steps.push({ name: `set MTU of ${n.bridge}`, ns: undefined, ops: [{ op: 'link.set', ref, mtu: n.mtu }] });
+    steps.push({ name: `set MTU of ${n.bridgeName}`, ns: undefined, ops: [{ op: 'link.set', ref, mtu: n.mtu }] });
   }
   const addrOps: KernelOp[] = [];
-  const want = n.pools.filter((p) => p.gateway).map((p) => ({ family: p.family, address: p.gateway!, prefixLen: parseCidr(p.subnet)!.prefix }));
+  const want = poolsOf(n).map((p) => ({ family: p.family, address: p.gateway, prefixLen: p.cidr.prefix }));
   for (const w of want) {
     if (!obs.addrs.some((a) => a.address === w.address && a.prefixLen === w.prefixLen)) {
       addrOps.push({ op: 'addr.add', ref, family: w.family, address: w.address, prefixLen: w.prefixLen, noDad: w.family === 6 });
@@ -85,13 +92,13 @@ export function planBridge(n: RNetwork, obs: BridgeObserved): BridgePlan {
       addrOps.push({ op: 'addr.del', ref, family: a.family, address: a.address, prefixLen: a.prefixLen });
     }
   }
-  if (addrOps.length) steps.push({ name: `set gateway addresses on ${n.bridge}`, ns: undefined, ops: addrOps });
-  if (!link?.up) steps.push({ name: `bring ${n.bridge} up`, ns: undefined, ops: [{ op: 'link.set', ref, up: true }] });
+  if (addrOps.length) steps.push({ name: `set gateway addresses on ${n.bridgeName}`, ns: undefined, ops: addrOps });
+  if (!link?.up) steps.push({ name: `bring ${n.bridgeName} up`, ns: undefined, ops: [{ op: 'link.set', ref, up: true }] });
   const sysOps: KernelOp[] = [];
   for (const [key, value] of Object.entries(bridgeSysctls(n))) {
     if (obs.sysctls[key] !== value) sysOps.push({ op: 'sysctl.set', key, value });
   }
-  if (sysOps.length) steps.push({ name: `set sysctls for ${n.bridge}`, ns: undefined, ops: sysOps });
+  if (sysOps.length) steps.push({ name: `set sysctls for ${n.bridgeName}`, ns: undefined, ops: sysOps });
   return { steps, created: !link };
 }
 
@@ -104,9 +111,10 @@ export async function reconcileNetwork(ctx: EngineContext, name: string): Promis
     await report(ctx, desired, { ready: false, reason: 'Conflict', message: conflicts.map((c) => `${c.path}: ${c.message}`).join('; ') });
     return;
   }
-  const n = resolveNetwork(desired.object as Network);
-  if (n.driver !== 'bridge') {
-    await report(ctx, desired, { ready: false, reason: 'UnsupportedDriver', message: `driver ${n.driver} is not supported by this agent yet` });
+  const resolved = resolveNetwork(desired.object as Network);
+  const n = asBridgeNetwork(resolved);
+  if (!n) {
+    await report(ctx, desired, { ready: false, reason: 'UnsupportedDriver', message: `driver ${resolved.driver} is not supported by this agent yet` });
     return;
   }
   const host = ctx.dp.session();
@@ -121,13 +129,13 @@ export async function reconcileNetwork(ctx: EngineContext, name: string): Promis
     await report(ctx, desired, { ready: false, reason: 'Conflict', message: plan.conflict });
     return;
   }
-  ctx.ledger.set('networks', name, { driver: n.driver, device: n.bridge, subnets: n.pools.map((p) => p.subnet) });
+  ctx.ledger.set('networks', name, { driver: n.driver, device: n.bridgeName, subnets: poolsOf(n).map((p) => p.subnet) });
   await ctx.ledger.commit();
   const changed = applySteps(ctx.dp, plan.steps);
   await ctx.firewall.sync();
   // A bridge made again (first time, or after it vanished) has no ports: attachments re-join it.
   if (changed > 0) for (const a of ctx.store.attachmentsOfNetwork(name)) ctx.enqueue(a);
-  const missingBrNf = !n.icc && obs.sysctls['net/bridge/bridge-nf-call-iptables'] === undefined;
+  const missingBrNf = !n.enableICC && obs.sysctls['net/bridge/bridge-nf-call-iptables'] === undefined;
   await report(ctx, desired, {
     ready: true,
     reason: 'Converged',
@@ -136,9 +144,9 @@ export async function reconcileNetwork(ctx: EngineContext, name: string): Promis
       ? { degraded: { reason: 'BrNetfilterMissing', message: 'enableICC=false needs br_netfilter: run modprobe br_netfilter' } }
       : {}),
     facts: {
-      bridge: n.bridge,
-      subnets: n.pools.map((p) => p.subnet),
-      gateways: n.pools.flatMap((p) => (p.gateway ? [p.gateway] : [])),
+      bridge: n.bridgeName,
+      subnets: poolsOf(n).map((p) => p.subnet),
+      gateways: poolsOf(n).map((p) => p.gateway),
       allocated: ctx.ipam.count(name),
     },
   });

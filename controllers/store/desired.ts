@@ -18,8 +18,8 @@ export interface Change {
   reportOnly?: boolean;
 }
 
-/** Decides conflicts that span objects; returns errors per object key. */
-export type CrossValidator = (objects: Resource[]) => Map<string, FieldError[]>;
+/** Decides conflicts that span objects; returns the losers with their errors. */
+export type CrossValidator = (objects: readonly Resource[]) => readonly { key: string; errors: FieldError[] }[];
 
 export class DesiredStore {
   private readonly objects = new Map<string, DesiredObject>();
@@ -100,7 +100,8 @@ export class DesiredStore {
   }
 
   private recomputeConflicts(already: Set<string>): Change[] {
-    const next = this.crossValidate([...this.objects.values()].map((o) => o.object));
+    const next = new Map<string, FieldError[]>();
+    for (const loser of this.crossValidate([...this.objects.values()].map((o) => o.object))) next.set(loser.key, loser.errors);
     const changed: Change[] = [];
     for (const key of new Set([...this.conflicts.keys(), ...next.keys()])) {
       if (already.has(key)) continue;

@@ -1,9 +1,7 @@
 // Object keys: "Network/<name>" (cluster-scoped) and "<Kind>/<namespace>/<name>".
-import type { Attachment, Kind, Resource } from '../../api/v1alpha1/types.js';
+import type { Attachment, Kind } from '../../api/v1alpha1/types.js';
 
-export function keyOf(o: Pick<Resource, 'kind' | 'metadata'>): string {
-  return makeKey(o.kind, o.metadata.name, o.metadata.namespace);
-}
+export { keyOf } from '../../api/v1alpha1/defaults-values.js';
 
 export function makeKey(kind: Kind, name: string, namespace?: string): string {
   return kind === 'Network' ? `Network/${name}` : `${kind}/${namespace ?? 'default'}/${name}`;

@@ -6,13 +6,18 @@ import { readFileSync, statSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Resource } from '../../../api/v1alpha1/types.js';
+import { validateUpdate } from '../../../api/v1alpha1/validate-update.js';
 import { log } from '../../lib/log.js';
 import type { DesiredObject, DesiredStore } from '../../store/desired.js';
 import { keyOf, makeKey } from '../../store/keys.js';
-import { formatProblem, parseManifestFile, type Problem } from './parse.js';
+import { formatProblem, parseManifestFile, type ManifestProblem, type ParseOptions } from './parse.js';
+import { YAML_LIMITS } from './yaml-guard.js';
+
+/** A problem with a declaration: from parsing one file, or found across files (duplicates, immutable fields). */
+export type Problem = ManifestProblem;
 import { specHash } from './spec-hash.js';
 
-export const MAX_FILE_BYTES = 1 << 20;
+export const MAX_FILE_BYTES = YAML_LIMITS.maxFileBytes;
 
 export interface Generation {
   generation: number;
@@ -24,6 +29,8 @@ export interface FileSourceOptions {
   /** Called with every current problem after each batch. */
   onProblems?(problems: readonly Problem[]): void;
   debounceMs?: number;
+  /** Validation options (e.g. the netns dirs adopted paths may point into). */
+  parse?: ParseOptions;
 }
 
 export interface SourceContext {
@@ -44,6 +51,8 @@ export function isManifestFile(path: string): boolean {
 export class FileSource {
   private readonly files = new Map<string, FileEntry>();
   private readonly owner = new Map<string, string>();
+  /** Problems found while resolving a key across files, recomputed whenever the key is affected. */
+  private readonly derived = new Map<string, Problem[]>();
   private readonly generations = new Map<string, Generation>();
   private readonly pending = new Set<string>();
   private problemsByKey = new Map<string, string>();
@@ -86,7 +95,7 @@ export class FileSource {
   }
 
   problems(): Problem[] {
-    return [...this.files.values()].flatMap((f) => f.problems);
+    return [...[...this.files.values()].flatMap((f) => f.problems), ...[...this.derived.values()].flat()];
   }
 
   /** The latest problem with an object's declaration, as one line per error. */
@@ -157,7 +166,7 @@ export class FileSource {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       return keep(before, [fileProblem(file, `cannot read: ${(err as Error).message}`)]);
     }
-    const parsed = parseManifestFile(file, text);
+    const parsed = parseManifestFile(file, text, this.opts.parse);
     const objects = new Map<string, DesiredObject>();
     for (const { object, origin } of parsed.objects) {
       const key = keyOf(object);
@@ -177,8 +186,8 @@ export class FileSource {
   private resolve(affected: Set<string>): { puts: DesiredObject[]; deletes: string[] } {
     const puts: DesiredObject[] = [];
     const deletes: string[] = [];
-    for (const entry of this.files.values()) entry.problems = entry.problems.filter((p) => !p.duplicate);
     for (const key of affected) {
+      this.derived.delete(key);
       const providers = [...this.files.entries()].filter(([, e]) => e.objects.has(key)).map(([f]) => f).sort();
       if (providers.length === 0) {
         this.owner.delete(key);
@@ -189,20 +198,31 @@ export class FileSource {
       const winner = cur && providers.includes(cur) ? cur : providers[0]!;
       this.owner.set(key, winner);
       const obj = this.files.get(winner)!.objects.get(key)!;
+      // Same rules as the API server: immutable fields keep their value; the edit is refused.
+      const current = this.store?.get(key);
+      const immutable = current ? validateUpdate(current.object, obj.object) : [];
+      if (immutable.length > 0) {
+        this.addDerived(key, this.problemOf(obj, immutable));
+        this.files.get(winner)!.objects.set(key, { ...current!, origin: obj.origin });
+        continue;
+      }
       for (const loser of providers.filter((f) => f !== winner)) {
         const o = this.files.get(loser)!.objects.get(key)!;
-        this.files.get(loser)!.problems.push({
-          origin: o.origin,
-          kind: o.object.kind,
-          ...(o.object.metadata.namespace ? { namespace: o.object.metadata.namespace } : {}),
-          name: o.object.metadata.name,
-          errors: [{ path: 'metadata.name', message: `${key} is also defined in ${where(obj)}; this definition is ignored` }],
-          duplicate: true,
-        });
+        const message = `${key} is also defined in ${where(obj)}; this definition is ignored`;
+        this.addDerived(key, this.problemOf(o, [{ path: 'metadata.name', message }]));
       }
       puts.push(this.withGeneration(obj));
     }
     return { puts, deletes };
+  }
+
+  private problemOf(o: DesiredObject, errors: Problem['errors']): Problem {
+    const m = o.object.metadata;
+    return { origin: o.origin, kind: o.object.kind, ...(m.namespace ? { namespace: m.namespace } : {}), name: m.name, errors };
+  }
+
+  private addDerived(key: string, p: Problem): void {
+    this.derived.set(key, [...(this.derived.get(key) ?? []), p]);
   }
 
   private withGeneration(o: DesiredObject): DesiredObject {
@@ -214,12 +234,6 @@ export class FileSource {
   }
 }
 
-declare module './parse.js' {
-  interface Problem {
-    /** Set on problems the source adds for objects defined twice. */
-    duplicate?: boolean;
-  }
-}
 
 function problemKey(p: Problem): string | undefined {
   if (!p.kind || !p.name || !['Network', 'Sandbox', 'Attachment'].includes(p.kind)) return undefined;

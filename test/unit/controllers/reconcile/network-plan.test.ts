@@ -1,22 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planBridge, bridgeSysctls, type BridgeObserved } from '../../../../controllers/reconcile/network.js';
-import type { RNetwork } from '../../../../controllers/model/resolved.js';
+import { resolveNetwork } from '../../../../api/v1alpha1/defaults.js';
+import { asBridgeNetwork, type BridgeNetwork } from '../../../../controllers/reconcile/network.js';
 import type { Link } from '../../../../controllers/dataplane/types.js';
 
-const net: RNetwork = {
-  key: 'Network/frontend',
-  name: 'frontend',
-  driver: 'bridge',
-  bridge: 'nn-frontend',
-  mtu: 1500,
-  icc: true,
-  masquerade: true,
-  internal: false,
-  isolation: true,
-  hostBindingIPv4: '0.0.0.0',
-  pools: [{ family: 4, subnet: '10.88.0.0/24', gateway: '10.88.0.1', range: '10.88.0.0/24', reserved: [] }],
-};
+const net: BridgeNetwork = asBridgeNetwork(
+  resolveNetwork({ apiVersion: 'nodenet.io/v1alpha1', kind: 'Network', metadata: { name: 'frontend' }, spec: { ipam: { ipv4: { subnet: '10.88.0.0/24' } } } }),
+)!;
 
 const bridge = (over: Partial<Link> = {}): Link => ({
   index: 5, name: 'nn-frontend', kind: 'bridge', mtu: 1500, up: true, lowerUp: true, mac: '02:00:00:00:00:01',
@@ -71,6 +62,6 @@ test('a subnet overlapping a host route is a conflict', () => {
 });
 
 test('ICC off asks for br_netfilter; internal networks do not turn on forwarding', () => {
-  assert.equal(bridgeSysctls({ ...net, icc: false })['net/bridge/bridge-nf-call-iptables'], '1');
+  assert.equal(bridgeSysctls({ ...net, enableICC: false })['net/bridge/bridge-nf-call-iptables'], '1');
   assert.equal(bridgeSysctls({ ...net, internal: true })['net/ipv4/ip_forward'], undefined);
 });

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { FileSource } from '../../../../../controllers/source/file/source.js';
 import { DesiredStore, type Change } from '../../../../../controllers/store/desired.js';
 
-const net = (name: string, subnet: string): string =>
-  `apiVersion: nodenet.io/v1alpha1\nkind: Network\nmetadata: {name: ${name}}\nspec:\n  ipam:\n    ipv4: {subnet: ${subnet}}\n`;
+const net = (name: string, subnet: string, mtu = 1500): string =>
+  `apiVersion: nodenet.io/v1alpha1\nkind: Network\nmetadata: {name: ${name}}\nspec:\n  bridge: {mtu: ${mtu}}\n  ipam:\n    ipv4: {subnet: ${subnet}}\n`;
 const sandbox = (name: string): string => `apiVersion: nodenet.io/v1alpha1\nkind: Sandbox\nmetadata: {name: ${name}}\nspec: {}\n`;
 
 async function until(cond: () => boolean, ms = 3000): Promise<void> {
@@ -20,7 +20,7 @@ async function until(cond: () => boolean, ms = 3000): Promise<void> {
 
 function setup(): { dir: string; store: DesiredStore; changes: Change[][]; source: FileSource } {
   const dir = mkdtempSync(join(tmpdir(), 'nodenet-src-'));
-  const store = new DesiredStore(() => new Map());
+  const store = new DesiredStore(() => []);
   const changes: Change[][] = [];
   store.onChange((c) => changes.push(c));
   return { dir, store, changes, source: new FileSource({ dir, debounceMs: 10 }) };
@@ -44,7 +44,7 @@ test('editing a file changes exactly what changed; deleting it removes its objec
   await source.start(store, { previousGeneration: () => undefined });
   t.after(() => source.stop());
   changes.length = 0;
-  writeFileSync(join(dir, 'nets.yaml'), net('frontend', '10.88.0.0/24') + '---\n' + net('backend', '10.90.0.0/24'));
+  writeFileSync(join(dir, 'nets.yaml'), net('frontend', '10.88.0.0/24') + '---\n' + net('backend', '10.89.0.0/24', 9000));
   await until(() => changes.length > 0);
   assert.deepEqual(changes.flat().map((c) => c.key), ['Network/backend']);
   assert.equal(store.get('Network/backend')!.object.metadata.generation, 2);
@@ -76,17 +76,17 @@ test('generations continue from what an earlier run reported', async (t) => {
 
 test('an object defined in two files: the first file wins, the other gets a problem', async (t) => {
   const { dir, store, source } = setup();
-  writeFileSync(join(dir, 'a.yaml'), net('dup', '10.1.0.0/24'));
-  writeFileSync(join(dir, 'b.yaml'), net('dup', '10.2.0.0/24'));
+  writeFileSync(join(dir, 'a.yaml'), net('dup', '10.1.0.0/24', 1400));
+  writeFileSync(join(dir, 'b.yaml'), net('dup', '10.1.0.0/24', 9000));
   await source.start(store, { previousGeneration: () => undefined });
   t.after(() => source.stop());
-  const n = store.get('Network/dup')!.object as { spec: { ipam: { ipv4: { subnet: string } } } };
-  assert.equal(n.spec.ipam.ipv4.subnet, '10.1.0.0/24');
+  const mtu = (): number | undefined => (store.get('Network/dup')?.object as { spec: { bridge: { mtu: number } } } | undefined)?.spec.bridge.mtu;
+  assert.equal(mtu(), 1400);
   const problems = source.problems();
   assert.equal(problems.length, 1);
   assert.match(problems[0]!.errors[0]!.message, /also defined in .*a\.yaml/);
   rmSync(join(dir, 'a.yaml'));
-  await until(() => (store.get('Network/dup')?.object as typeof n | undefined)?.spec.ipam.ipv4.subnet === '10.2.0.0/24');
+  await until(() => mtu() === 9000);
   assert.equal(source.problems().length, 0);
 });
 
@@ -97,4 +97,41 @@ test('many files written at once arrive in few batches', async (t) => {
   for (let i = 0; i < 200; i++) writeFileSync(join(dir, `s${i}.yaml`), sandbox(`s-${i}`));
   await until(() => store.keys().length === 200);
   assert.ok(changes.length < 20, `expected batching, got ${changes.length} batches`);
+});
+
+test('an edit of an immutable field is refused and the last valid version stays', async (t) => {
+  const { dir, store, source } = setup();
+  writeFileSync(join(dir, 'n.yaml'), net('n', '10.1.0.0/24'));
+  await source.start(store, { previousGeneration: () => undefined });
+  t.after(() => source.stop());
+  writeFileSync(join(dir, 'n.yaml'), net('n', '10.2.0.0/24'));
+  await until(() => source.problems().length > 0);
+  const n = store.get('Network/n')!.object as { spec: { ipam: { ipv4: { subnet: string } } } };
+  assert.equal(n.spec.ipam.ipv4.subnet, '10.1.0.0/24');
+  assert.equal(source.problems()[0]!.errors[0]!.path, 'spec.ipam.ipv4.subnet');
+  assert.match(source.problemFor('Network/n') ?? '', /immutable/);
+});
+
+test('a duplicate stays reported when unrelated files change', async (t) => {
+  const { dir, store, source } = setup();
+  writeFileSync(join(dir, 'a.yaml'), net('dup', '10.1.0.0/24'));
+  writeFileSync(join(dir, 'b.yaml'), net('dup', '10.1.0.0/24'));
+  await source.start(store, { previousGeneration: () => undefined });
+  t.after(() => source.stop());
+  assert.equal(source.problems().length, 1);
+  writeFileSync(join(dir, 'c.yaml'), sandbox('other'));
+  await until(() => store.keys().length === 2);
+  assert.equal(source.problems().length, 1);
+});
+
+test('an invalid document is a problem with file, line and field; other documents still load', async (t) => {
+  const { dir, store, source } = setup();
+  writeFileSync(join(dir, 'mixed.yaml'), net('good', '10.1.0.0/24') + '---\n' + net('bad', '10.1.0.0/33'));
+  await source.start(store, { previousGeneration: () => undefined });
+  t.after(() => source.stop());
+  assert.deepEqual(store.keys(), ['Network/good']);
+  const [p] = source.problems();
+  assert.equal(p!.errors[0]!.path, 'spec.ipam.ipv4.subnet');
+  assert.equal(p!.origin.doc, 2);
+  assert.ok((p!.errors[0]!.line ?? 0) > 6, 'line points into the second document');
 });

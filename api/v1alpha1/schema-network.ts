@@ -1,0 +1,195 @@
+// Schema of Network (cluster-scoped): driver, bridge options, address pools.
+// Each CEL rule names the TS check in semantic-network.ts (or validate-update.ts) that applies
+// the same rule in file mode; test/unit/api/v1alpha1/cel-mirror.test.ts proves every rule has one.
+import { LIMITS as L } from './limits.js';
+import { bool, cel, celExpr, enumStr, int, list, obj, str, stringMap, type Schema } from './schema-builders.js';
+import { conditions, ifname, ip, ipv4, mtu, nameRef, observedGeneration, port } from './schema-common.js';
+
+export const DRIVERS = ['bridge', 'macvlan', 'ipvlan', 'host', 'null', 'vxlan'] as const;
+
+function pool(family: 4 | 6): Schema {
+  const cidr = family === 4 ? 'ipv4Cidr' : 'ipv6Cidr';
+  const addr = family === 4 ? 'ipv4' : 'ipv6';
+  const example = family === 4 ? '10.88.0.0/24' : 'fd00:88::/64';
+  return obj(
+    `IPv${family} address pool of the network.`,
+    {
+      subnet: str(`CIDR of the network, e.g. ${example}; host bits must be zero. Immutable.`, {
+        maxLength: L.cidrMax,
+        pattern: cidr,
+        // TS: validateUpdate, immutableSubnet entry (validate-update.ts)
+        rules: [cel('self == oldSelf', 'subnet is immutable: create a new Network for a different subnet')],
+      }),
+      gateway: str('Gateway address on the bridge; default: the first host address of the subnet.', {
+        maxLength: L.ipMax,
+        pattern: addr,
+      }),
+      range: str('Allocation range: a CIDR inside the subnet; default: the whole subnet.', { maxLength: L.cidrMax, pattern: cidr }),
+      reserved: list(
+        'Addresses inside the subnet that are never handed out.',
+        str('A reserved address.', { maxLength: L.ipMax, pattern: addr }),
+        { maxItems: L.reservedMax, listType: 'set' }, // TS: Errors.unique (semantic-common.ts)
+      ),
+    },
+    {
+      required: ['subnet'],
+      rules: [
+        // TS: poolGatewayInSubnet (semantic-network.ts)
+        celExpr(
+          '!has(self.gateway) || !isCIDR(self.subnet) || !isIP(self.gateway) || cidr(self.subnet).containsIP(self.gateway)',
+          "self.gateway + ' is outside subnet ' + self.subnet",
+          '.gateway',
+        ),
+        // TS: poolRangeInSubnet (semantic-network.ts)
+        celExpr(
+          '!has(self.range) || !isCIDR(self.subnet) || !isCIDR(self.range) || cidr(self.subnet).containsCIDR(self.range)',
+          "'range ' + self.range + ' is outside subnet ' + self.subnet",
+          '.range',
+        ),
+        // TS: poolReservedInSubnet (semantic-network.ts)
+        celExpr(
+          '!has(self.reserved) || !isCIDR(self.subnet) || self.reserved.all(r, !isIP(r) || cidr(self.subnet).containsIP(r))',
+          "self.reserved.filter(r, isIP(r) && !cidr(self.subnet).containsIP(r))[0] + ' is outside subnet ' + self.subnet",
+          '.reserved',
+        ),
+      ],
+    },
+  );
+}
+
+function bridge(): Schema {
+  return obj('Options of the bridge and vxlan drivers.', {
+    name: str('Bridge device name (<= 15 bytes). Default: "nn-" + network name, or "nn-" + 7 characters + "-" + 4 hex digits of its SHA-256 when longer. Immutable.', {
+      maxLength: L.ifnameMax,
+      minLength: 1,
+      pattern: 'ifname',
+      rules: [
+        // TS: bridgeNameAllowed (semantic-network.ts)
+        cel("self != 'lo' && !self.startsWith('nnv')", 'bridge name must not be "lo" or start with "nnv" (reserved for nodenet veths)'),
+        // TS: validateUpdate, immutableBridgeName entry (validate-update.ts)
+        cel('self == oldSelf', 'bridge.name is immutable: create a new Network for a different bridge name'),
+      ],
+    }),
+    mtu: mtu('MTU of the bridge and of every veth on it (68-65535, >= 1280 with IPv6); default 1500.'),
+    enableICC: bool('Sandboxes on this network may talk to each other; default true.'),
+    masquerade: bool('Source NAT for traffic leaving the node; default true (always off when internal).'),
+    internal: bool('No traffic in or out of the network except between its sandboxes; default false.'),
+    isolation: bool('Traffic to and from other isolated networks is dropped; default true.'),
+    hostBindingIPv4: ipv4('Default host address for published ports; default 0.0.0.0 (every local address).'),
+  });
+}
+
+function lowerDevice(kind: 'macvlan' | 'ipvlan', modes: readonly string[]): Schema {
+  return obj(
+    `Options of the ${kind} driver.`,
+    {
+      parent: ifname('Host interface the sub-interfaces hang off, e.g. eth0.'),
+      mode: enumStr(`${kind} mode: ${modes.join(', ')}; default ${modes[0]}.`, modes),
+      mtu: mtu('MTU of the sub-interfaces (68-65535, >= 1280 with IPv6); default: the parent\'s.'),
+    },
+    { required: ['parent'] },
+  );
+}
+
+function vxlan(): Schema {
+  const peer = obj(
+    'Another node of the overlay.',
+    {
+      node: str('Node name of the peer.', { maxLength: L.subdomainMax, minLength: 1, pattern: 'dnsSubdomain' }),
+      address: ip('Underlay (VTEP) address of the peer node.'),
+      subnet: str("The peer's slice of the overlay subnet (CIDR).", { maxLength: L.cidrMax, pattern: 'ipCidr' }),
+    },
+    { required: ['node', 'address'] },
+  );
+  return obj(
+    'Options of the vxlan (overlay) driver.',
+    {
+      vni: int('VXLAN network identifier, 1-16777215.', L.vniMin, L.vniMax),
+      port: port('UDP port of the overlay; default 4789.'),
+      underlayInterface: ifname('Host interface carrying the overlay; default: the one holding the default route.'),
+      underlayAddress: ip("This node's underlay (VTEP) address; default: the underlay interface's first address."),
+      mtu: mtu('MTU of the overlay (68-65535, >= 1280 with IPv6); default 1450.'),
+      peers: list('File mode: the other nodes of the overlay, declared explicitly.', peer, {
+        maxItems: L.peersMax,
+        listType: 'map',
+        mapKeys: ['node'], // TS: Errors.unique (semantic-common.ts)
+      }),
+      sliceSize: int("Prefix length of each node's slice of the subnet.", 8, 128),
+    },
+    { required: ['vni'] },
+  );
+}
+
+const v6Mtu = (block: 'bridge' | 'macvlan' | 'ipvlan' | 'vxlan'): ReturnType<typeof celExpr> =>
+  // TS: ipv6MtuAtLeast1280 (semantic-network.ts)
+  celExpr(
+    `!has(self.ipam) || !has(self.ipam.ipv6) || !has(self.${block}) || !has(self.${block}.mtu) || self.${block}.mtu >= ${L.mtuMinIpv6}`,
+    `'mtu ' + string(self.${block}.mtu) + ' is below ${L.mtuMinIpv6}, the minimum for IPv6 (spec.ipam.ipv6 is set)'`,
+    `.${block}.mtu`,
+  );
+
+const optionsGoWithDriver = (block: 'macvlan' | 'ipvlan' | 'vxlan'): ReturnType<typeof cel> =>
+  // TS: driverOptionsMatch (semantic-network.ts)
+  cel(
+    `has(self.${block}) == (has(self.driver) && self.driver == '${block}')`,
+    `spec.${block} must be set if and only if driver is ${block}`,
+    `.${block}`,
+  );
+
+export function networkSpec(): Schema {
+  return obj(
+    'Desired state of the network.',
+    {
+      driver: enumStr('How sandboxes are connected: bridge (default), macvlan, ipvlan, host, null or vxlan.', DRIVERS),
+      // Keys are checked by nodeSelectorKeys (semantic-network.ts) only: map keys have no maxLength
+      // in a CRD, so a CEL matches() over them would blow the API server's cost budget.
+      nodeSelector: stringMap(
+        'Kube mode: labels a node must carry to realize this network; empty means every node. Keys are label keys like kubernetes.io/hostname.',
+        str('Label value.', { maxLength: L.labelValueMax, pattern: 'labelValue' }),
+        L.nodeSelectorMax,
+      ),
+      allowedNamespaces: list(
+        'Kube mode: namespaces whose Attachments may join; unset means every namespace.',
+        nameRef('A namespace name.'),
+        { maxItems: L.allowedNamespacesMax, listType: 'set' }, // TS: Errors.unique (semantic-common.ts)
+      ),
+      bridge: bridge(),
+      macvlan: lowerDevice('macvlan', ['bridge', 'private', 'vepa', 'passthru']),
+      ipvlan: lowerDevice('ipvlan', ['l2', 'l3', 'l3s']),
+      vxlan: vxlan(),
+      ipam: obj('Address pools. Needed by every driver except host and null.', { ipv4: pool(4), ipv6: pool(6) }),
+    },
+    {
+      rules: [
+        optionsGoWithDriver('macvlan'),
+        optionsGoWithDriver('ipvlan'),
+        optionsGoWithDriver('vxlan'),
+        // TS: bridgeOptionsOnlyForBridgeDrivers (semantic-network.ts)
+        cel("!has(self.bridge) || !has(self.driver) || self.driver in ['bridge', 'vxlan']", 'spec.bridge applies only to the bridge and vxlan drivers', '.bridge'),
+        // TS: ipamForbiddenForHostNull (semantic-network.ts)
+        cel("!has(self.ipam) || !has(self.driver) || !(self.driver in ['host', 'null'])", 'drivers host and null take no spec.ipam', '.ipam'),
+        // TS: ipamRequired (semantic-network.ts)
+        cel(
+          "(has(self.driver) && self.driver in ['host', 'null']) || (has(self.ipam) && (has(self.ipam.ipv4) || has(self.ipam.ipv6)))",
+          'this driver needs an address pool: set spec.ipam.ipv4 and/or spec.ipam.ipv6',
+          '.ipam',
+        ),
+        v6Mtu('bridge'),
+        v6Mtu('macvlan'),
+        v6Mtu('ipvlan'),
+        v6Mtu('vxlan'),
+      ],
+    },
+  );
+}
+
+export function networkStatus(): Schema {
+  return obj('Observed state of the network, written by the agent.', {
+    observedGeneration: observedGeneration(),
+    conditions: conditions(),
+    bridge: str('Name of the bridge device.', { maxLength: L.ifnameMax }),
+    subnets: list('Configured subnets.', str('A subnet (CIDR).', { maxLength: L.cidrMax }), { maxItems: 2 }),
+    gateways: list('Gateway addresses on the bridge.', str('A gateway address.', { maxLength: L.ipMax }), { maxItems: 2 }),
+    allocated: int('Addresses currently allocated on this node.', 0, 2 ** 31 - 1),
+  });
+}
