@@ -88,7 +88,8 @@ export function createFakeDataplane(opts: FakeOptions = {}): FakeDataplane {
     snapshot() {
       const out: Record<string, FakeNsSnapshot> = { '': snapshotOf(world.agent) };
       for (const p of [...world.mounted.keys()].sort()) out[p] = snapshotOf(world.mounted.get(p)!);
-      return out;
+      // Plain JSON data (no undefined members), so it compares and serializes as golden files do.
+      return JSON.parse(JSON.stringify(out)) as Record<string, FakeNsSnapshot>;
     },
     addExternalNetns: (path) => void world.createNs(path),
     outOfBand(ns, ops) {

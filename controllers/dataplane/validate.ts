@@ -23,7 +23,7 @@ export function macProblem(mac: string): string | undefined {
 
 /** Namespace paths are absolute, normalized and free of NUL (they become syscall arguments). */
 export function nsPathProblem(path: string): string | undefined {
-  if (!isAbsolute(path) || normalize(path) !== path || path.includes('\0') || path.length > 4000) return `invalid namespace path "${path}"`;
+  if (!isAbsolute(path) || normalize(path) !== path || path.endsWith('/') || path.includes('\0') || path.length > 4000) return `invalid namespace path "${path}"`;
   return undefined;
 }
 

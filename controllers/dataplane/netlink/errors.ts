@@ -72,7 +72,7 @@ export interface DecodedAck {
 export function decodeAck(m: NlMsg, withEcho = true): DecodedAck {
   if (m.payload.length < 4) throw new Error('netlink: short error message');
   const code = m.payload.readInt32LE(0);
-  const out: DecodedAck = { errno: -code, seq: m.seq };
+  const out: DecodedAck = { errno: code === 0 ? 0 : -code, seq: m.seq };
   if (!(m.flags & NLM_F_ACK_TLVS)) return out;
   let tlvStart = 4;
   if (withEcho) {
