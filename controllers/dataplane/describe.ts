@@ -104,7 +104,8 @@ export const describeOp: DescribeOp = (op, ns) => {
     }
     case 'netns.del': {
       const n = nsName(op.path);
-      return n !== undefined ? `ip netns del ${quote(n)}` : `umount -l ${quote(op.path)}; rm ${quote(op.path)}`;
+      const del = n !== undefined ? `ip netns del ${quote(n)}` : `umount -l ${quote(op.path)}; rm ${quote(op.path)}`;
+      return op.flush ? `${del} (veth pairs deleted first)` : del;
     }
     case 'link.add':
       return linkAdd(op.link, ns);

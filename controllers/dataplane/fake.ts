@@ -2,7 +2,10 @@
 // tests. The conformance suite (test/integration/dataplane/conformance.test.ts) runs the same
 // scenarios against it and the real kernel. Known gaps: the local routing table is not modelled
 // (only routes nodenet adds there), IPv6 DAD never leaves addresses "tentative", the kernel's own
-// neighbour/fdb entries (multicast, learned) do not exist, fdb entries exist on vxlan only.
+// neighbour/fdb entries (multicast, learned) do not exist, fdb entries exist on vxlan only, and
+// what the kernel does asynchronously is done at once (link-local addresses appear as soon as a
+// link has carrier; netns.del without flush removes the veth peers immediately, which the kernel
+// does a few milliseconds later, once nothing holds the namespace).
 import type { Dataplane, KernelOp, Link, Addr, Route, Neigh, NetnsSession } from './types.js';
 import { NetnsMissingError } from './types.js';
 import { errno } from './netlink/errors.js';

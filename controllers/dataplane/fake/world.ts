@@ -79,7 +79,10 @@ export class FakeWorld {
     return ns;
   }
 
-  /** Like the kernel session: cross-namespace links go first, then the mount; ids others gave it are freed. */
+  /**
+   * The settled outcome of netns.del (with or without flush): the namespace's cross-namespace
+   * links and their peers are gone, and the ids other namespaces gave it are free again.
+   */
   deleteNs(path: string): void {
     const ns = this.mounted.get(path);
     if (!ns) return;

@@ -11,9 +11,8 @@ import { OpFailure, type OpContext } from './context.js';
 
 /**
  * Deletes the links of a namespace that reach outside it (veth pairs, macvlans on a parent
- * elsewhere) before the mount goes. The kernel would remove them only when the namespace dies,
- * asynchronously and never while a socket still holds it; this makes "the host side is gone"
- * true when the op returns.
+ * elsewhere). The kernel would remove them when the namespace dies, asynchronously and never
+ * while a socket or process still holds it; this makes "the host side is gone" true at return.
  */
 function flushCrossLinks(path: string): void {
   const sock = NetlinkSocket.open(path);
@@ -32,9 +31,9 @@ function flushCrossLinks(path: string): void {
   }
 }
 
-function netnsDel(path: string): void {
+function netnsDel(path: string, flush: boolean): void {
   if (isNetns(path)) {
-    flushCrossLinks(path);
+    if (flush) flushCrossLinks(path);
   } else {
     // Only an empty regular file (a mount point left by a crash) may go without being a namespace.
     let st;
@@ -67,7 +66,7 @@ export function runNsOp(ctx: OpContext, op: Extract<KernelOp, { op: 'netns.add' 
     case 'netns.add':
       return native().netnsCreate(op.path);
     case 'netns.del':
-      return netnsDel(op.path);
+      return netnsDel(op.path, op.flush === true);
     case 'sysctl.set':
       return writeSysctl(ctx.ns, op.key, op.value);
   }

@@ -217,7 +217,7 @@ function namespaces(dir: string): Scenario {
     veth('keep', 'keepp', c),
   ];
   const inB: KernelOp[] = [up('moved'), { op: 'link.set', ref: n('m0'), netns: h, name: 'back' }, { op: 'link.del', ref: n('x0p') }];
-  const end: KernelOp[] = [{ op: 'link.del', ref: n('z0p') }, { op: 'netns.del', path: c }, { op: 'netns.del', path: c }];
+  const end: KernelOp[] = [{ op: 'link.del', ref: n('z0p') }, { op: 'netns.del', path: c, flush: true }, { op: 'netns.del', path: c, flush: true }];
   return {
     name: 'namespaces: peers across namespaces, moves with rename, cascades on delete',
     observe: [h, b, c],

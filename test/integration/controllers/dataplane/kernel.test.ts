@@ -145,11 +145,11 @@ describe('attachment over rtnetlink', () => {
     inside.close();
   });
 
-  test('deleting the namespace removes the host-side veth at once, even while a session holds it', () => {
+  test('netns.del with flush removes the host-side veth at once, even while a session holds the namespace', () => {
     const host = dp.session();
     const holder = dp.session(sb);
     assert.ok(host.getLink('nnv5f3a1c'));
-    host.apply([{ op: 'netns.del', path: sb }]);
+    host.apply([{ op: 'netns.del', path: sb, flush: true }]);
     assert.equal(host.getLink('nnv5f3a1c'), undefined);
     assert.equal(dp.isNetns(sb), false);
     assert.throws(() => dp.session(sb), NetnsMissingError);
@@ -157,6 +157,25 @@ describe('attachment over rtnetlink', () => {
     assert.ok(host.getLink('nn-frontend'), 'the bridge stays');
     holder.close();
     host.apply([{ op: 'link.del', ref: n('nn-frontend') }, { op: 'link.del', ref: n('nn-frontend') }]);
+    host.close();
+  });
+});
+
+describe('netns.del without flush (like ip netns del)', () => {
+  test('the host-side veth lives while the namespace is held, and goes soon after the last holder', async () => {
+    const path = join(s.netnsDir, 'async');
+    const host = dp.session();
+    host.apply([{ op: 'netns.add', path }, { op: 'link.add', link: { kind: 'veth', name: 'nnvasync', peer: { name: 'eth0', netns: path } } }]);
+    const holder = dp.session(path);
+    host.apply([{ op: 'netns.del', path }]);
+    assert.equal(dp.isNetns(path), false, 'the mount is gone at once');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(host.getLink('nnvasync'), 'an open session keeps the namespace, and so the pair, alive');
+    assert.ok(holder.getLink('eth0'), 'and the session still works on it');
+    holder.close();
+    const t0 = Date.now();
+    while (host.getLink('nnvasync') && Date.now() - t0 < 1000) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(host.getLink('nnvasync'), undefined, 'the kernel removed the pair within 1 s');
     host.close();
   });
 });

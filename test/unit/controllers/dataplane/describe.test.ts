@@ -11,6 +11,7 @@ const golden: [KernelOp, string | undefined, string][] = [
   [{ op: 'netns.add', path: WEB }, undefined, 'ip netns add web-1'],
   [{ op: 'netns.add', path: '/run/nodenet/netns/web-1' }, undefined, 'touch /run/nodenet/netns/web-1; unshare --net=/run/nodenet/netns/web-1 true'],
   [{ op: 'netns.del', path: WEB }, undefined, 'ip netns del web-1'],
+  [{ op: 'netns.del', path: WEB, flush: true }, undefined, 'ip netns del web-1 (veth pairs deleted first)'],
   [{ op: 'netns.del', path: OTHER }, undefined, "umount -l '/var/run/nodenet/netns/db 1'; rm '/var/run/nodenet/netns/db 1'"],
   [{ op: 'link.add', link: { kind: 'veth', name: 'nnv1a2b3c4d', peer: { name: 'eth0', netns: WEB } } }, WEB, 'ip -n web-1 link add nnv1a2b3c4d type veth peer name eth0 netns web-1'],
   [
