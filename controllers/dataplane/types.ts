@@ -123,6 +123,7 @@ export type KernelOp =
       master?: LinkRef | null;
       alias?: string;
       mac?: string;
+      /** New name (with netns: the name in the target namespace; applied after the move). */
       name?: string;
       /** Move into the namespace at this path. */
       netns?: string;

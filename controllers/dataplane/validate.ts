@@ -9,11 +9,14 @@ const IFNAMSIZ = 16;
 /** IFALIASZ is 256 including the terminating NUL. */
 const MAX_ALIAS = 255;
 
-/** The kernel's dev_valid_name(): 1..15 bytes, not "." or "..", no "/", ":" or whitespace. */
+/**
+ * The kernel's dev_valid_name() (1..15 bytes, not "." or "..", no "/", ":" or whitespace), and no
+ * "%": the kernel would take "eth%d" as a pattern and pick a name we did not ask for.
+ */
 export function ifNameProblem(name: string): string | undefined {
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes === 0 || bytes >= IFNAMSIZ) return `interface name "${name}" must be 1-${IFNAMSIZ - 1} bytes`;
-  if (name === '.' || name === '..' || /[/:\s\0]/.test(name)) return `invalid interface name "${name}"`;
+  if (name === '.' || name === '..' || /[/:%\s\0]/.test(name)) return `invalid interface name "${name}"`;
   return undefined;
 }
 

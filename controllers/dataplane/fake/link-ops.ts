@@ -1,6 +1,6 @@
 // link.add / link.set / link.del / brport.set in the fake kernel, with the real kernel's checks
 // and the order in which do_setlink applies a change (namespace, address, mtu, name, alias,
-// flags, master), so a partly failing link.set leaves the same partial state.
+// flags, master; measured on 6.18), so a partly failing link.set leaves the same partial state.
 import type { KernelOp, LinkSpec } from '../types.js';
 import { errno, NetlinkError } from '../netlink/errors.js';
 import type { FakeCtx } from './context.js';
@@ -98,11 +98,7 @@ function linkSet(ctx: FakeCtx, op: Extract<KernelOp, { op: 'link.set' }>): void 
   const master = op.master === undefined ? undefined : op.master === null ? 0 : ctx.resolve(op.master);
   if (op.netns !== undefined) {
     const to = ctx.nsAt(op.netns);
-    if (to === ns) {
-      if (op.name !== undefined) L.rename(ns, l, op.name);
-    } else {
-      L.move(ns, l, to, op.name, ctx.world());
-    }
+    L.move(ns, l, to, op.name, ctx.world());
     ns = to;
   }
   if (op.mac !== undefined) {
@@ -112,7 +108,7 @@ function linkSet(ctx: FakeCtx, op: Extract<KernelOp, { op: 'link.set' }>): void 
     if (l.master !== undefined) L.recalcBridge(ns, ns.link(l.master));
   }
   if (op.mtu !== undefined) setMtu(ctx, ns, l, op.mtu);
-  if (op.name !== undefined && op.netns === undefined) L.rename(ns, l, op.name);
+  if (op.name !== undefined) L.rename(ns, l, op.name);
   if (op.alias !== undefined) {
     if (op.alias === '') delete l.alias;
     else l.alias = op.alias;

@@ -133,12 +133,18 @@ export function linkIds(a: FNs, b: FNs): void {
   b.idOf(a);
 }
 
-/** Moves a link to another namespace: it arrives down, unenslaved, without addresses or routes. */
-export function move(from: FNs, l: FLink, to: FNs, name: string | undefined, world: Iterable<FNs>): void {
-  if (l.kind === undefined || l.kind === 'bridge') throw new NetlinkError(errno.EINVAL, 'The interface netns is immutable');
+/**
+ * Moves a link to another namespace: it arrives down, unenslaved, without addresses or routes.
+ * Like the kernel, it keeps its name when that is free there and only otherwise takes fallback.
+ */
+export function move(from: FNs, l: FLink, to: FNs, fallback: string | undefined, world: Iterable<FNs>): void {
   if (to === from) return;
-  const newName = name ?? l.name;
-  if (to.byName(newName)) throw new NetlinkError(errno.EEXIST, undefined);
+  if (l.kind === undefined || l.kind === 'bridge') throw new NetlinkError(errno.EINVAL, 'The interface netns is immutable');
+  let newName = l.name;
+  if (to.byName(l.name)) {
+    if (fallback === undefined || to.byName(fallback)) throw new NetlinkError(errno.EEXIST, undefined);
+    newName = fallback;
+  }
   setUp(from, l, false);
   release(from, l);
   linkGone(from, l);

@@ -1,6 +1,7 @@
 // NetnsSession over the fake kernel: the same reads and the same apply() loop as the real one.
 import type { Addr, BridgePort, Family, KernelOp, Link, Neigh, NetnsSession, OpEvent, Route } from '../types.js';
 import { applyOps } from '../apply.js';
+import { sysctlKeyProblem } from '../validate.js';
 import * as c from '../netlink/constants.js';
 import type { FNs } from './state.js';
 import { addrsOf, neighsOf, routesOf, toLink } from './view.js';
@@ -56,6 +57,8 @@ export class FakeSession implements NetnsSession {
 
   readSysctl(key: string): string | undefined {
     this.check();
+    const problem = sysctlKeyProblem(key);
+    if (problem) throw new Error(problem);
     return this.state.sysctl.get(key);
   }
 

@@ -8,6 +8,7 @@ import { NetlinkSocket } from '../netlink/socket.js';
 import { errno } from '../netlink/errors.js';
 import { isNetns } from '../netns.js';
 import { OpFailure, type OpContext } from './context.js';
+import { sysctlKeyProblem } from '../validate.js';
 
 /**
  * Deletes the links of a namespace that reach outside it (veth pairs, macvlans on a parent
@@ -53,6 +54,8 @@ export function writeSysctl(ns: string | undefined, key: string, value: string):
 }
 
 export function readSysctl(ns: string | undefined, key: string): string | undefined {
+  const problem = sysctlKeyProblem(key);
+  if (problem) throw new Error(problem);
   try {
     return native().nsReadFile(ns ?? null, `/proc/sys/${key}`).replace(/\n$/, '');
   } catch (e) {

@@ -35,6 +35,7 @@ export class KernelSession implements NetnsSession, OpContext {
   }
 
   getLinkByIndex(index: number): Link | undefined {
+    if (!Number.isInteger(index) || index <= 0) return undefined;
     const m = this.sock.get(c.RTM_GETLINK, getLinkByIndex(index), [errno.ENODEV]);
     return m && decodeLink(m.payload);
   }
@@ -44,6 +45,7 @@ export class KernelSession implements NetnsSession, OpContext {
   }
 
   getBridgePort(index: number): BridgePort | undefined {
+    if (!Number.isInteger(index) || index <= 0) return undefined;
     const m = this.sock.get(c.RTM_GETLINK, getLinkByIndex(index), [errno.ENODEV]);
     return m && decodeBridgePort(m.payload);
   }

@@ -75,8 +75,9 @@ export function vxlanData(v: { vni: number; port: number; local?: string; dev?: 
   return out;
 }
 
+/** Without a NUL: the kernel stores nla_len bytes and refuses 256, so a terminator would cost the last byte. */
 export function setAlias(alias: string): Buffer {
-  return a.attrStr(c.IFLA_IFALIAS, alias);
+  return a.attr(c.IFLA_IFALIAS, Buffer.from(alias, 'utf8'));
 }
 
 /** Hairpin ("reflective relay") of a bridge port: AF_BRIDGE SETLINK with IFLA_PROTINFO {IFLA_BRPORT_MODE}. */

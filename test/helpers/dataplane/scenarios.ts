@@ -94,6 +94,9 @@ function errors(dir: string): Scenario {
     { op: 'link.set', ref: n('v0'), mtu: 60 },
     { op: 'link.set', ref: n('br0'), netns: a },
     { op: 'link.set', ref: n('v0p'), name: 'v0' },
+    { op: 'link.set', ref: n('v0p'), alias: 'a'.repeat(255) },
+    { op: 'link.set', ref: n('br1'), alias: 'temporary' },
+    { op: 'link.set', ref: n('br1'), alias: '' },
     { op: 'route.replace', family: 4, dst: '10.9.0.0/24', dev: n('v0p') },
     addr('v0', '10.1.0.1/24'),
     addr('v0', '10.1.0.1/24'),
@@ -215,6 +218,11 @@ function namespaces(dir: string): Scenario {
     { op: 'link.add', link: { kind: 'macvlan', name: 'mv0', parent: n('z0'), mode: 'bridge', netns: b } },
     { op: 'link.add', link: { kind: 'macvlan', name: 'mv1', parent: n('z0'), mode: 'private' } },
     veth('keep', 'keepp', c),
+    bridge('br9'),
+    { op: 'link.set', ref: n('br9'), netns: b },
+    { op: 'link.set', ref: n('lo'), netns: b },
+    veth('dup', 'dupp'),
+    { op: 'link.set', ref: n('dupp'), netns: b, name: 'moved' },
   ];
   const inB: KernelOp[] = [up('moved'), { op: 'link.set', ref: n('m0'), netns: h, name: 'back' }, { op: 'link.del', ref: n('x0p') }];
   const end: KernelOp[] = [{ op: 'link.del', ref: n('z0p') }, { op: 'netns.del', path: c, flush: true }, { op: 'netns.del', path: c, flush: true }];

@@ -6,7 +6,7 @@ import type { KernelOp } from '../../../../controllers/dataplane/types.js';
 
 test('interface names follow the kernel rules', () => {
   for (const ok of ['eth0', 'nn-frontend', 'nnv1a2b3c4d', 'a', '123456789012345']) assert.equal(ifNameProblem(ok), undefined, ok);
-  for (const bad of ['', '1234567890123456', '.', '..', 'a/b', 'a:b', 'a b', 'a\tb', 'a\0']) assert.ok(ifNameProblem(bad), JSON.stringify(bad));
+  for (const bad of ['', '1234567890123456', '.', '..', 'a/b', 'a:b', 'a b', 'a\tb', 'a\0', 'eth%d']) assert.ok(ifNameProblem(bad), JSON.stringify(bad));
   assert.ok(ifNameProblem('ééééééééé'), 'the limit counts bytes, not characters');
 });
 
