@@ -152,6 +152,11 @@ function bridgeFollowsPorts(dir: string): Scenario {
     { op: 'link.set', ref: n('p3'), master: n('br1') },
     { op: 'link.set', ref: n('p3'), master: n('br0') },
     { op: 'brport.set', ref: n('p3'), hairpin: true },
+    { op: 'link.set', ref: n('br0'), mac: '02:00:00:00:00:66' },
+    { op: 'link.set', ref: n('p1'), master: n('br0') },
+    bridge('br2'),
+    { op: 'link.set', ref: n('p1'), master: n('br2') },
+    { op: 'link.del', ref: n('br2') },
   ];
   return { name: 'bridge MTU and MAC follow the ports unless set by hand', observe: [a], steps: lifecycle([a], each(a, ops)) };
 }
@@ -244,12 +249,19 @@ function sysctls(dir: string): Scenario {
     { op: 'link.set', ref: n('v0'), name: 'v1' },
     { op: 'sysctl.set', key: 'net/ipv4/ip_local_port_range', value: '20000 30000' },
     { op: 'link.set', ref: n('v1'), mtu: 1400 },
+    addr('v0p', 'fd00:6::1/64', true),
+    addr('v0p', '10.6.0.1/24'),
+    up('v0p'),
+    { op: 'sysctl.set', key: 'net/ipv6/conf/v0p/disable_ipv6', value: '1' },
+    { op: 'sysctl.set', key: 'net/ipv6/conf/v0p/disable_ipv6', value: '0' },
+    addr('v0p', 'fd00:6::2/64', true),
   ];
   const keys = [
     'net/ipv4/ip_forward', 'net/ipv4/conf/all/forwarding', 'net/ipv4/conf/default/forwarding', 'net/ipv4/conf/v1/forwarding',
     'net/ipv4/conf/v0p/forwarding', 'net/ipv6/conf/default/forwarding', 'net/ipv6/conf/v1/forwarding', 'net/ipv4/conf/v1/rp_filter',
     'net/ipv4/conf/v1/route_localnet', 'net/ipv4/conf/v0/route_localnet', 'net/ipv4/ip_local_port_range', 'net/ipv6/conf/v1/mtu',
     'net/bridge/bridge-nf-call-iptables', 'net/ipv6/conf/all/accept_dad', 'net/ipv6/conf/default/accept_dad',
+    'net/ipv6/conf/v0p/disable_ipv6',
   ];
   return { name: 'sysctls: defaults, per-link copies, forwarding fan-out, renames', observe: [a], sysctls: keys, steps: lifecycle([a], each(a, ops)) };
 }
