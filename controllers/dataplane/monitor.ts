@@ -4,6 +4,8 @@
 import type { Family } from './types.js';
 import * as c from './netlink/constants.js';
 import { decodeLink } from './netlink/link.js';
+import { parseAttrs, readU32 } from './netlink/attrs.js';
+import { RTMSG_LEN } from './netlink/route.js';
 import { parseMessages, type NlMsg } from './netlink/message.js';
 import { native } from './netlink/native.js';
 import { errno, NetlinkError } from './netlink/errors.js';
@@ -63,13 +65,7 @@ export function decodeEvent(m: NlMsg, nsid: number): KernelEvent | undefined {
 }
 
 function routeOif(p: Buffer): number {
-  for (let off = 12; off + 4 <= p.length; ) {
-    const len = p.readUInt16LE(off);
-    if (len < 4) break;
-    if ((p.readUInt16LE(off + 2) & c.NLA_TYPE_MASK) === c.RTA_OIF && len >= 8) return p.readUInt32LE(off + 4);
-    off += (len + 3) & ~3;
-  }
-  return 0;
+  return readU32(parseAttrs(p, RTMSG_LEN).get(c.RTA_OIF)) ?? 0;
 }
 
 /** Starts watching; returns a function that stops watching and closes the socket. */

@@ -142,5 +142,8 @@ export function opProblem(op: KernelOp): string | undefined {
       return first(refProblem(op.ref), macProblem(op.mac), ipProblem(op.dst));
     case 'sysctl.set':
       return first(sysctlKeyProblem(op.key), /^[\x20-\x7e]{0,1024}$/.test(op.value) ? undefined : `invalid sysctl value for ${op.key}`);
+    default:
+      // Ops arrive from plans and YAML-fed code too: an unknown kind must not pass as a no-op.
+      return `unknown op ${JSON.stringify((op as { op?: unknown }).op)}`;
   }
 }

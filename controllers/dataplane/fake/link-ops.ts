@@ -114,7 +114,7 @@ function linkSet(ctx: FakeCtx, op: Extract<KernelOp, { op: 'link.set' }>): void 
     else l.alias = op.alias;
   }
   if (op.up !== undefined) L.setUp(ns, l, op.up);
-  if (master !== undefined) L.setMaster(ns, l, master);
+  if (master !== undefined) L.setMaster(ns, l, master, ctx.world());
 }
 
 export function runFakeLinkOp(ctx: FakeCtx, op: Extract<KernelOp, { op: 'link.add' | 'link.set' | 'link.del' | 'brport.set' }>): void {

@@ -66,21 +66,21 @@ function release(ns: FNs, l: FLink): void {
   recalcBridge(ns, br);
 }
 
-export function setMaster(ns: FNs, l: FLink, master: number): void {
+export function setMaster(ns: FNs, l: FLink, master: number, world: Iterable<FNs>): void {
   if (master === 0) return release(ns, l);
   const br = ns.mustLink(master);
   if (br.kind !== 'bridge') throw new NetlinkError(errno.EOPNOTSUPP, undefined);
   if (l.master === br.index) return;
   if (l.kind === undefined) throw new NetlinkError(errno.EINVAL, undefined);
   if (l.kind === 'bridge') throw new NetlinkError(errno.ELOOP, 'Can not enslave a bridge to a bridge');
-  if (hasUppers(ns, l)) throw new NetlinkError(errno.EBUSY, undefined);
+  if (hasUppers(ns, l, world)) throw new NetlinkError(errno.EBUSY, undefined);
   release(ns, l);
   l.master = br.index;
   recalcBridge(ns, br);
 }
 
 /** Devices that took the link's receive path (macvlan/ipvlan children): it cannot be a bridge port. */
-export function hasUppers(ns: FNs, l: FLink, world: Iterable<FNs> = [ns]): boolean {
+export function hasUppers(ns: FNs, l: FLink, world: Iterable<FNs>): boolean {
   for (const n of world) for (const x of n.links.values()) if (x.parent?.ns === ns && x.parent.index === l.index) return true;
   return false;
 }

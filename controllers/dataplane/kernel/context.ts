@@ -11,8 +11,8 @@ export interface OpContext {
   readonly sock: NetlinkSocket;
   /** ifindex of ref in the session namespace; throws OpFailure(ENODEV) when there is no such link. */
   resolve(ref: LinkRef): number;
-  /** A socket in the namespace at path (the session's own when path is the session namespace). */
-  socketIn(path: string | undefined): NetlinkSocket;
+  /** Runs fn with a socket in the namespace at path (the session's own when path is the session namespace). */
+  withSocketIn<T>(path: string | undefined, fn: (sock: NetlinkSocket) => T): T;
   /** Throws OpFailure(ENOENT) unless path is a live network namespace. */
   requireNetns(path: string): void;
 }

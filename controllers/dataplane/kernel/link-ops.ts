@@ -45,7 +45,7 @@ function homeOf(ctx: OpContext, spec: LinkSpec): { self: string | undefined; pee
 }
 
 function setAliasByName(ctx: OpContext, ns: string | undefined, name: string, alias: string): void {
-  ctx.socketIn(ns).request(c.RTM_NEWLINK, 0, [l.ifinfomsg({}), ...l.linkAttrs({ name }), l.setAlias(alias)]);
+  ctx.withSocketIn(ns, (s) => s.request(c.RTM_NEWLINK, 0, [l.ifinfomsg({}), ...l.linkAttrs({ name }), l.setAlias(alias)]));
 }
 
 function linkAdd(ctx: OpContext, spec: LinkSpec): void {
@@ -59,7 +59,7 @@ function linkAdd(ctx: OpContext, spec: LinkSpec): void {
     if (spec.kind === 'veth' && spec.peer.alias !== undefined) setAliasByName(ctx, home.peer, spec.peer.name, spec.peer.alias);
   } catch (e) {
     try {
-      ctx.socketIn(home.self).request(c.RTM_DELLINK, 0, [l.ifinfomsg({}), ...l.linkAttrs({ name: spec.name })]);
+      ctx.withSocketIn(home.self, (s) => s.request(c.RTM_DELLINK, 0, [l.ifinfomsg({}), ...l.linkAttrs({ name: spec.name })]));
     } catch {
       // the alias error below is the one worth reporting
     }

@@ -19,7 +19,6 @@ import { readSysctl, runNsOp } from './ns-ops.js';
 
 export class KernelSession implements NetnsSession, OpContext {
   readonly sock: NetlinkSocket;
-  private readonly others = new Map<string, NetlinkSocket>();
 
   constructor(
     readonly ns: string | undefined,
@@ -81,8 +80,6 @@ export class KernelSession implements NetnsSession, OpContext {
   }
 
   close(): void {
-    for (const s of this.others.values()) s.close();
-    this.others.clear();
     this.sock.close();
   }
 
@@ -93,16 +90,17 @@ export class KernelSession implements NetnsSession, OpContext {
     return link.index;
   }
 
-  socketIn(path: string | undefined): NetlinkSocket {
-    if (path === this.ns) return this.sock;
-    if (path === undefined) throw new Error('socketIn: the agent namespace is reachable only from its own session');
-    let s = this.others.get(path);
-    if (!s) {
-      this.requireNetns(path);
-      s = NetlinkSocket.open(path);
-      this.others.set(path, s);
+  withSocketIn<T>(path: string | undefined, fn: (sock: NetlinkSocket) => T): T {
+    if (path === this.ns) return fn(this.sock);
+    if (path === undefined) throw new Error('the agent namespace is reachable only from its own session');
+    this.requireNetns(path);
+    // Not cached: an open socket would keep that namespace (and its veth pairs) alive.
+    const sock = NetlinkSocket.open(path);
+    try {
+      return fn(sock);
+    } finally {
+      sock.close();
     }
-    return s;
   }
 
   requireNetns(path: string): void {

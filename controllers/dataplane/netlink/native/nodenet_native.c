@@ -223,7 +223,7 @@ static void on_closed(uv_handle_t *h) {
 }
 
 static void on_readable(uv_poll_t *h, int status, int events) {
-  (void)status; (void)events;
+  (void)events;
   struct poller *p = (struct poller *)h;
   napi_handle_scope scope;
   napi_open_handle_scope(p->env, &scope);
@@ -232,6 +232,9 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   napi_get_global(p->env, &global);
   napi_make_callback(p->env, p->ctx, global, cb, 0, NULL, &result);
   napi_close_handle_scope(p->env, scope);
+  // libuv stops a poll handle on POLLERR, which a netlink overrun (ENOBUFS) raises. The callback
+  // has read the socket, which clears the error, so watching resumes unless it was unpolled.
+  if (status < 0 && !uv_is_closing((uv_handle_t *)h)) uv_poll_start(h, UV_READABLE, on_readable);
 }
 
 static void finalize_poller(napi_env env, void *data, void *hint) { (void)env; (void)data; (void)hint; }

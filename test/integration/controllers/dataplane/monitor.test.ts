@@ -76,3 +76,27 @@ test('events in another namespace carry its id once it has one here', async () =
   host.apply([{ op: 'netns.del', path }]);
   host.close();
 });
+
+test('an overrun (events lost while the loop was busy) is reported as overflow, and watching goes on', async () => {
+  const path = join(s.netnsDir, 'flood');
+  const host = dp.session();
+  host.apply([{ op: 'netns.add', path }]);
+  const id = ensureNsid(path);
+  const events: KernelEvent[] = [];
+  const stop = watchKernel((e) => events.push(e));
+  const inside = dp.session(path);
+  try {
+    inside.apply([{ op: 'link.add', link: { kind: 'veth', name: 'f0', peer: { name: 'f0p' } } }, { op: 'link.set', ref: { name: 'f0' }, up: true }]);
+    // Each alias change of an up link is one full RTM_NEWLINK; the loop cannot drain meanwhile.
+    for (let i = 0; i < 10000; i++) inside.apply([{ op: 'link.set', ref: { name: 'f0' }, alias: `flood-${i}` }]);
+    await waitFor(events, (e) => e.kind === 'overflow', 2000);
+    events.length = 0;
+    inside.apply([{ op: 'link.del', ref: { name: 'f0' } }]);
+    await waitFor(events, (e) => e.kind === 'link' && e.action === 'del' && e.nsid === id && e.name === 'f0', 1000);
+  } finally {
+    stop();
+    inside.close();
+    host.apply([{ op: 'netns.del', path }]);
+    host.close();
+  }
+});

@@ -37,6 +37,7 @@ test('ops with bad values are refused before the kernel', () => {
     { op: 'neigh.replace', ref: { name: 'a' }, family: 4, dst: '10.0.0.1', mac: 'zz' },
     { op: 'sysctl.set', key: 'net/ipv4/ip_forward', value: '1\n0' },
     { op: 'netns.add', path: 'relative' },
+    { op: 'link.frobnicate' } as unknown as KernelOp,
   ];
   for (const op of bad) assert.ok(opProblem(op), JSON.stringify(op));
   const good: KernelOp[] = [
