@@ -5,7 +5,7 @@ import * as c from '../netlink/constants.js';
 import { decodeLink, dumpLinks, ifinfomsg } from '../netlink/link.js';
 import { native } from '../netlink/native.js';
 import { NetlinkSocket } from '../netlink/socket.js';
-import { errno } from '../netlink/errors.js';
+import { errno, NetlinkError } from '../netlink/errors.js';
 import { isNetns } from '../netns.js';
 import { OpFailure, type OpContext } from './context.js';
 import { sysctlKeyProblem } from '../validate.js';
@@ -23,8 +23,9 @@ function flushCrossLinks(path: string): void {
       if (link.kind !== 'veth' && link.linkNetnsId === undefined) continue;
       try {
         sock.request(c.RTM_DELLINK, 0, [ifinfomsg({ index: link.index })]);
-      } catch {
-        // deleting one end removes the other: a peer inside this namespace may already be gone
+      } catch (e) {
+        // Deleting one end removes the other: a peer inside this namespace may already be gone.
+        if (!(e instanceof NetlinkError && e.errno === errno.ENODEV)) throw e;
       }
     }
   } finally {
