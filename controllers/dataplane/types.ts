@@ -102,7 +102,17 @@ export type LinkSpec =
 
 export type KernelOp =
   | { op: 'netns.add'; path: string }
-  | { op: 'netns.del'; path: string }
+  | {
+      op: 'netns.del';
+      path: string;
+      /**
+       * Also delete the namespace's veth/macvlan links first, so their peers in other namespaces
+       * are gone when the op returns (even if something still holds the namespace). Costs one
+       * kernel grace period per link (~15 ms); without it the kernel destroys them in batches
+       * once the last reference to the namespace goes, as after `ip netns del`.
+       */
+      flush?: boolean;
+    }
   | { op: 'link.add'; link: LinkSpec }
   | {
       op: 'link.set';
@@ -113,6 +123,7 @@ export type KernelOp =
       master?: LinkRef | null;
       alias?: string;
       mac?: string;
+      /** New name (with netns: the name in the target namespace; applied after the move). */
       name?: string;
       /** Move into the namespace at this path. */
       netns?: string;
@@ -169,6 +180,7 @@ export interface NetnsSession {
   listLinks(): Link[];
   getBridgePort(index: number): BridgePort | undefined;
   listAddrs(filter?: { index?: number; family?: Family }): Addr[];
+  /** Routes of one table (main, 254, when table is not given). */
   listRoutes(filter: { family: Family; table?: number }): Route[];
   listNeighs(filter: { index?: number; family: Family | 7 }): Neigh[];
   /** key like "net/ipv4/ip_forward" or "net/ipv4/conf/nn-a/route_localnet"; undefined if absent. */

@@ -25,6 +25,8 @@ export interface Native {
   enterNetns(path: string | null): void;
   nsWriteFile(nsPath: string | null, file: string, data: string): void;
   nsReadFile(nsPath: string | null, file: string): string;
+  /** CLONE_NEW* type of the namespace file at path; 0 when it is not one (or is missing); -errno when unreadable. */
+  nsType(path: string): number;
 }
 
 function packageRoot(): string {

@@ -13,8 +13,15 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <linux/netlink.h>
+#include <linux/nsfs.h>
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
+#endif
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -216,7 +223,7 @@ static void on_closed(uv_handle_t *h) {
 }
 
 static void on_readable(uv_poll_t *h, int status, int events) {
-  (void)status; (void)events;
+  (void)events;
   struct poller *p = (struct poller *)h;
   napi_handle_scope scope;
   napi_open_handle_scope(p->env, &scope);
@@ -225,6 +232,9 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   napi_get_global(p->env, &global);
   napi_make_callback(p->env, p->ctx, global, cb, 0, NULL, &result);
   napi_close_handle_scope(p->env, scope);
+  // libuv stops a poll handle on POLLERR, which a netlink overrun (ENOBUFS) raises. The callback
+  // has read the socket, which clears the error, so watching resumes unless it was unpolled.
+  if (status < 0 && !uv_is_closing((uv_handle_t *)h)) uv_poll_start(h, UV_READABLE, on_readable);
 }
 
 static void finalize_poller(napi_env env, void *data, void *hint) { (void)env; (void)data; (void)hint; }
@@ -402,6 +412,30 @@ static napi_value NsReadFile(napi_env env, napi_callback_info info) {
   return v;
 }
 
+// nsType(path) -> CLONE_NEW* of the namespace file at path, 0 when path is not a namespace file
+// (missing, not a regular file, not on nsfs), -errno when it could not be examined.
+// The regular-file and nsfs checks come first so the ioctl never reaches a device or FIFO.
+static napi_value NsType(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  get_args(env, info, 1, argv);
+  char path[MAX_PATH];
+  if (get_string(env, argv[0], path, sizeof path) < 0) return throw_msg(env, "nsType: bad path");
+  struct stat st;
+  if (stat(path, &st) < 0) return make_int(env, (errno == ENOENT || errno == ENOTDIR) ? 0 : -errno);
+  if (!S_ISREG(st.st_mode)) return make_int(env, 0);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return make_int(env, errno == ENOENT ? 0 : -errno);
+  struct statfs sfs;
+  int type = 0;
+  if (fstatfs(fd, &sfs) < 0) type = -errno;
+  else if ((unsigned long)sfs.f_type == NSFS_MAGIC) {
+    type = ioctl(fd, NS_GET_NSTYPE);
+    if (type < 0) type = -errno;
+  }
+  close(fd);
+  return make_int(env, type);
+}
+
 #define EXPORT(name, fn) do { napi_value f; napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f); napi_set_named_property(env, exports, name, f); } while (0)
 
 static napi_value Init(napi_env env, napi_value exports) {
@@ -418,6 +452,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   EXPORT("enterNetns", EnterNetns);
   EXPORT("nsWriteFile", NsWriteFile);
   EXPORT("nsReadFile", NsReadFile);
+  EXPORT("nsType", NsType);
   return exports;
 }
 
