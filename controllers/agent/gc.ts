@@ -1,8 +1,6 @@
 // Garbage collection by diff: kernel objects carrying our marker that neither the ledger nor the
 // desired store accounts for are leftovers (a crash between "create" and "record", a lost state
 // file) and are removed. Objects without our marker are never touched.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Dataplane, KernelOp } from '../dataplane/types.js';
 import { keyOfMarker } from '../model/names.js';
 import type { Ledger } from '../state/ledger.js';
@@ -29,9 +27,7 @@ export function collectGarbage(opts: { dp: Dataplane; ledger: Ledger; netnsDir: 
   } finally {
     host.close();
   }
-  for (const name of safeList(netnsDir)) {
-    const path = join(netnsDir, name);
-    if (!dp.isNetns(path)) continue;
+  for (const path of dp.listNetns(netnsDir)) {
     const s = dp.session(path);
     let key: string | undefined;
     try {
@@ -60,12 +56,4 @@ function accounted(ledger: Ledger, key: string, device: string): boolean {
   if (kind === 'Network') return ledger.get('networks', name)?.device === device;
   if (kind === 'Attachment') return ledger.get('attachments', key)?.hostInterface === device;
   return false;
-}
-
-function safeList(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }

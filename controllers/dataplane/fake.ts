@@ -81,6 +81,7 @@ export function createFakeDataplane(opts: FakeOptions = {}): FakeDataplane {
     session: (ns?: string): NetnsSession => new FakeSession(ns, stateOf(ns), world, notify),
     isNetns: (path) => world.mounted.has(path),
     prepareNetnsDir: () => undefined,
+    listNetns: (dir) => [...world.mounted.keys()].filter((p) => p.startsWith(dir.endsWith('/') ? dir : dir + '/') && !p.slice(dir.length + 1).includes('/')).sort(),
     onOp,
     failAt(n, no = errno.EIO) {
       const target = world.opsRun + n;

@@ -3,7 +3,7 @@ import type { Dataplane, NetnsSession } from './types.js';
 import { NetnsMissingError } from './types.js';
 import { native } from './netlink/native.js';
 import { opNotifier } from './op-events.js';
-import { isNetns } from './netns.js';
+import { isNetns, listNetnsIn } from './netns.js';
 import { KernelSession } from './kernel/session.js';
 
 export function createKernelDataplane(): Dataplane {
@@ -21,6 +21,7 @@ export function createKernelDataplane(): Dataplane {
     },
     isNetns,
     prepareNetnsDir: (dir) => native().prepareNetnsDir(dir),
+    listNetns: (dir) => listNetnsIn(dir),
     onOp,
   };
 }

@@ -1,6 +1,7 @@
 // Network namespace files: the exact "is this a live network namespace" test and short-lived
 // file descriptors for the netlink attributes that take one (IFLA_NET_NS_FD, NETNSA_FD).
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { native } from './netlink/native.js';
 
 const CLONE_NEWNET = 0x40000000;
@@ -19,4 +20,15 @@ export function withNsFd<T>(path: string, fn: (fd: number) => T): T {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Live network namespaces mounted directly under dir, as absolute paths, sorted. */
+export function listNetnsIn(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.map((e) => join(dir, e)).filter((p) => isNetns(p)).sort();
 }

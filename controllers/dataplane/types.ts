@@ -207,6 +207,8 @@ export interface Dataplane {
   isNetns(path: string): boolean;
   /** Makes dir a shared mount point for namespace bind mounts (like ip netns does for /run/netns). */
   prepareNetnsDir(dir: string): void;
+  /** Paths of the live network namespaces mounted directly under dir (none if dir is absent). */
+  listNetns(dir: string): string[];
   /** Subscribes to every change applied (audit log, metrics, op counting); returns unsubscribe. */
   onOp(listener: (ev: OpEvent) => void): () => void;
 }

@@ -107,15 +107,17 @@ function sandboxSideSteps(d: AttachmentDesired, obs: AttachmentObserved): Step[]
   if (peer && peer.mac !== d.mac) ops.push({ op: 'link.set', ref, mac: d.mac });
   if (peer && peer.mtu !== d.mtu) ops.push({ op: 'link.set', ref, mtu: d.mtu });
   const want = [d.ipv4 && { family: 4 as const, ...d.ipv4 }, d.ipv6 && { family: 6 as const, ...d.ipv6 }].filter((x) => !!x);
-  for (const w of want) {
-    if (!obs.peerAddrs.some((a) => a.address === w.address && a.prefixLen === w.prefixLen)) {
-      ops.push({ op: 'addr.add', ref, family: w.family, address: w.address, prefixLen: w.prefixLen, noDad: w.family === 6 });
-    }
-  }
+  // Stale addresses go first: deleting a primary IPv4 address also deletes the secondaries of
+  // its subnet, so adding the new one first would lose it.
   for (const a of obs.peerAddrs) {
     if (a.family === 6 && a.address.startsWith('fe80:')) continue;
     if (!want.some((w) => w.address === a.address && w.prefixLen === a.prefixLen)) {
       ops.push({ op: 'addr.del', ref, family: a.family, address: a.address, prefixLen: a.prefixLen });
+    }
+  }
+  for (const w of want) {
+    if (!obs.peerAddrs.some((a) => a.address === w.address && a.prefixLen === w.prefixLen)) {
+      ops.push({ op: 'addr.add', ref, family: w.family, address: w.address, prefixLen: w.prefixLen, noDad: w.family === 6 });
     }
   }
   if (!peer?.up) ops.push({ op: 'link.set', ref, up: true });

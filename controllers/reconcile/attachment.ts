@@ -10,7 +10,7 @@ import { IpamError } from '../ipam/allocator.js';
 import { Pool, poolsOf } from '../ipam/pool.js';
 import { hostVethName, markerOf } from '../model/names.js';
 import { resolveAttachment, resolveNetwork, resolveSandbox, type ResolvedAttachment } from '../../api/v1alpha1/defaults.js';
-import { asBridgeNetwork, type BridgeNetwork } from './network.js';
+import { asBridgeNetwork, type BridgeNetwork } from './bridge-network.js';
 import type { Result } from '../queue/workqueue.js';
 import type { AttachmentRecord } from '../state/ledger.js';
 import type { DesiredObject } from '../store/desired.js';
@@ -104,6 +104,7 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
   if ('conflict' in plan) return notReady(ctx, desired, 'Conflict', plan.conflict);
   applySteps(ctx.dp, plan.steps);
   await ctx.firewall.sync();
+  if (!prev) ctx.enqueue(net.key); // its status counts allocations
   if (!prev || prev.ipv4 !== rec.ipv4 || JSON.stringify(prev.aliases) !== JSON.stringify(rec.aliases)) {
     ctx.enqueue(a.sandboxKey);
     if (a.aliases.length || prev?.aliases?.length) enqueuePeersOnNetwork(ctx, a.network, a.sandboxKey);
@@ -201,6 +202,7 @@ export async function detach(ctx: EngineContext, key: string, opts: { release: b
   if (opts.release) {
     ctx.ipam.release(rec.network, key);
     ctx.ledger.delete('attachments', key);
+    ctx.enqueue(`Network/${rec.network}`);
   }
   await ctx.ledger.commit();
   await ctx.firewall.sync();

@@ -4,13 +4,15 @@ import { overlaps, parseCidr } from '../../api/ip.js';
 import type { Network } from '../../api/v1alpha1/types.js';
 import type { Addr, KernelOp, Link, NetnsSession } from '../dataplane/types.js';
 import { isOurMarker, markerOf } from '../model/names.js';
-import { resolveNetwork, type ResolvedNetwork } from '../../api/v1alpha1/defaults.js';
+import { resolveNetwork } from '../../api/v1alpha1/defaults.js';
+import { asBridgeNetwork, type BridgeNetwork } from './bridge-network.js';
 import { poolsOf } from '../ipam/pool.js';
 import type { Result } from '../queue/workqueue.js';
 import { makeKey } from '../store/keys.js';
 import type { EngineContext } from './context.js';
 import { report } from './report.js';
 import { applySteps, type Step } from './steps.js';
+import { detach } from './attachment.js';
 
 export interface BridgeObserved {
   link: Link | undefined;
@@ -20,12 +22,7 @@ export interface BridgeObserved {
   sysctls: Record<string, string | undefined>;
 }
 
-/** What the bridge driver needs of a resolved network (bridge name and MTU always set). */
-export type BridgeNetwork = ResolvedNetwork & { bridgeName: string; mtu: number };
-
-export function asBridgeNetwork(n: ResolvedNetwork): BridgeNetwork | undefined {
-  return n.driver === 'bridge' && n.bridgeName !== undefined && n.mtu !== undefined ? (n as BridgeNetwork) : undefined;
-}
+export { asBridgeNetwork, type BridgeNetwork };
 
 export function bridgeSysctls(n: BridgeNetwork): Record<string, string> {
   const s: Record<string, string> = {};
@@ -81,15 +78,16 @@ export function planBridge(n: BridgeNetwork, obs: BridgeObserved): BridgePlan {
   }
   const addrOps: KernelOp[] = [];
   const want = poolsOf(n).map((p) => ({ family: p.family, address: p.gateway, prefixLen: p.cidr.prefix }));
-  for (const w of want) {
-    if (!obs.addrs.some((a) => a.address === w.address && a.prefixLen === w.prefixLen)) {
-      addrOps.push({ op: 'addr.add', ref, family: w.family, address: w.address, prefixLen: w.prefixLen, noDad: w.family === 6 });
-    }
-  }
+  // Deletes before adds: removing a primary IPv4 address takes the subnet's secondaries with it.
   for (const a of obs.addrs) {
     const isLinkLocal = a.family === 6 && a.address.startsWith('fe80:');
     if (!isLinkLocal && !want.some((w) => w.address === a.address && w.prefixLen === a.prefixLen)) {
       addrOps.push({ op: 'addr.del', ref, family: a.family, address: a.address, prefixLen: a.prefixLen });
+    }
+  }
+  for (const w of want) {
+    if (!obs.addrs.some((a) => a.address === w.address && a.prefixLen === w.prefixLen)) {
+      addrOps.push({ op: 'addr.add', ref, family: w.family, address: w.address, prefixLen: w.prefixLen, noDad: w.family === 6 });
     }
   }
   if (addrOps.length) steps.push({ name: `set gateway addresses on ${n.bridgeName}`, ns: undefined, ops: addrOps });
@@ -152,14 +150,13 @@ export async function reconcileNetwork(ctx: EngineContext, name: string): Promis
   });
 }
 
-async function teardownNetwork(ctx: EngineContext, name: string): Promise<Result | void> {
+async function teardownNetwork(ctx: EngineContext, name: string): Promise<void> {
   const rec = ctx.ledger.get('networks', name);
   if (rec) {
-    // Attachments leave first (their reconcile sees the network gone); the bridge goes after.
-    const attached = ctx.ledger.keys('attachments').filter((k) => ctx.ledger.get('attachments', k)?.network === name);
-    if (attached.length > 0) {
-      for (const k of attached) ctx.enqueue(k);
-      return { requeueAfterMs: 50 };
+    // Attachments leave first, then the bridge; an attachment object that still exists reports
+    // NetworkNotFound on its own reconcile.
+    for (const k of ctx.ledger.keys('attachments')) {
+      if (ctx.ledger.get('attachments', k)?.network === name) await detach(ctx, k, { release: true });
     }
     if (rec.device) {
       const host = ctx.dp.session();

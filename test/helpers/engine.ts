@@ -1,0 +1,139 @@
+// The agent with in-memory parts: a source fed by the test, status kept in memory, the fake
+// dataplane and a firewall that records the models it is asked to realize.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Resource } from '../../api/v1alpha1/types.js';
+import { keyOf } from '../../api/v1alpha1/defaults.js';
+import { Agent, type Source } from '../../controllers/agent/agent.js';
+import { describeOp } from '../../controllers/dataplane/describe.js';
+import { createFakeDataplane, type FakeDataplane } from '../../controllers/dataplane/fake.js';
+import type { Firewall, FwModel, FwSyncResult } from '../../controllers/dataplane/firewall/types.js';
+import { listManifests } from '../../controllers/cli/status.js';
+import { parseManifestFile } from '../../controllers/source/file/parse.js';
+import { specHash } from '../../controllers/source/file/spec-hash.js';
+import { Ledger } from '../../controllers/state/ledger.js';
+import type { StatusRecord, StatusSink } from '../../controllers/status/record.js';
+import type { DesiredObject, DesiredStore } from '../../controllers/store/desired.js';
+import { REPO_ROOT } from './repo.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+export class MemorySource implements Source {
+  private store: DesiredStore | undefined;
+  private gens = new Map<string, { generation: number; specHash: string }>();
+  private prev: (key: string) => { generation: number; specHash?: string } | undefined = () => undefined;
+
+  constructor(private initial: Resource[] = []) {}
+
+  async start(store: DesiredStore, ctx: { previousGeneration(key: string): { generation: number; specHash?: string } | undefined }): Promise<void> {
+    this.store = store;
+    this.prev = (k) => ctx.previousGeneration(k);
+    this.put(...this.initial);
+  }
+
+  async stop(): Promise<void> {}
+
+  put(...objects: Resource[]): void {
+    this.store!.apply(objects.map((o) => this.wrap(o)), []);
+  }
+
+  remove(...keys: string[]): void {
+    this.store!.apply([], keys);
+  }
+
+  private wrap(o: Resource): DesiredObject {
+    const key = keyOf(o);
+    const hash = specHash(o.spec);
+    const prev = this.gens.get(key) ?? this.prev(key);
+    const generation = !prev ? 1 : prev.specHash === hash ? prev.generation : prev.generation + 1;
+    this.gens.set(key, { generation, specHash: hash });
+    const object = structuredClone(o);
+    if (object.kind !== 'Network') object.metadata.namespace ??= 'default';
+    object.metadata.generation = generation;
+    return { key, object, origin: { source: 'memory' }, specHash: hash };
+  }
+}
+
+export class MemoryStatusSink implements StatusSink {
+  readonly records = new Map<string, StatusRecord>();
+  writes = 0;
+  async load(): Promise<StatusRecord[]> {
+    return [...this.records.values()];
+  }
+  async write(key: string, rec: StatusRecord): Promise<void> {
+    this.writes++;
+    this.records.set(key, structuredClone(rec));
+  }
+  async remove(key: string): Promise<void> {
+    this.records.delete(key);
+  }
+}
+
+/** Records every model; "changes" counts ports/networks that differ from the previous model. */
+export class RecordingFirewall implements Firewall {
+  models: FwModel[] = [];
+  removed = false;
+  async sync(model: FwModel): Promise<FwSyncResult> {
+    const prev = JSON.stringify(this.models.at(-1) ?? null);
+    this.models.push(structuredClone(model));
+    return { changes: prev === JSON.stringify(model) ? 0 : 1, script: '' };
+  }
+  async plan(): Promise<string[]> {
+    return [];
+  }
+  render(): string {
+    return '';
+  }
+  invalidate(): void {}
+  async remove(): Promise<void> {
+    this.removed = true;
+  }
+  last(): FwModel | undefined {
+    return this.models.at(-1);
+  }
+}
+
+export interface TestAgent {
+  agent: Agent;
+  dp: FakeDataplane;
+  source: MemorySource;
+  firewall: RecordingFirewall;
+  sink: MemoryStatusSink;
+  ledger: Ledger;
+  stop(): Promise<void>;
+}
+
+export async function startTestAgent(objects: Resource[], opts: { dp?: FakeDataplane; sink?: MemoryStatusSink; ledger?: Ledger } = {}): Promise<TestAgent> {
+  const dp = opts.dp ?? createFakeDataplane();
+  const source = new MemorySource(objects);
+  const firewall = new RecordingFirewall();
+  const sink = opts.sink ?? new MemoryStatusSink();
+  const ledger = opts.ledger ?? Ledger.memory();
+  const agent = new Agent({
+    config: { netnsDir: '/run/netns', stateDir: mkdtempSync(join(tmpdir(), 'nodenet-engine-')), hostResolvConf: '/nonexistent-resolv.conf', nodeName: 'test' },
+    dp,
+    firewall,
+    describe: describeOp,
+    source,
+    statusSink: sink,
+    metricsAddr: null,
+    resyncMs: 0,
+    concurrency: 4,
+    ledger,
+  });
+  await agent.start();
+  await agent.settled();
+  return { agent, dp, source, firewall, sink, ledger, stop: () => agent.stop() };
+}
+
+/** The objects of manifests/examples/netconf, parsed and validated like file mode does. */
+export function exampleObjects(): Resource[] {
+  const dir = join(REPO_ROOT, 'manifests/examples/netconf');
+  return listManifests(dir).flatMap((f) => parseManifestFile(f, readFileSync(f, 'utf8')).objects.map((o) => o.object));
+}
+
+export function readyOf(sink: MemoryStatusSink, key: string): string | undefined {
+  const conds = (sink.records.get(key)?.status.conditions ?? []) as { type: string; status: string; reason: string; message: string }[];
+  const r = conds.find((c) => c.type === 'Ready');
+  return r ? `${r.status}:${r.reason}${r.message ? ` ${r.message}` : ''}` : undefined;
+}
