@@ -99,7 +99,8 @@ export async function ping(path: string | null, addr: string): Promise<boolean> 
 
 /** Connects and returns the responder's line ("label peer"), or undefined when nothing answered. */
 export async function tcpAsk(path: string | null, addr: string, port: number): Promise<string | undefined> {
-  const res = await run({ argv: inNs(path, ['socat', '-u', `TCP:${addr}:${port},connect-timeout=1`, 'STDOUT']), timeoutMs: 5000 });
+  const target = addr.includes(':') ? `TCP6:[${addr}]:${port}` : `TCP:${addr}:${port}`;
+  const res = await run({ argv: inNs(path, ['socat', '-u', `${target},connect-timeout=1`, 'STDOUT']), timeoutMs: 5000 });
   return res.code === 0 && res.stdout.trim() ? res.stdout.trim() : undefined;
 }
 
