@@ -8,7 +8,7 @@ import { applyCompat, COMPAT_BINARIES, planCompat, readCompat, type CompatBinary
 import { readKernelTable, type KernelTable } from './kernel.js';
 import { planNft, type NftPlan } from './plan.js';
 import { buildRuleset, desiredRuleset, renderRuleset } from './render.js';
-import { validateModel } from './validate.js';
+import { validateModel, type IpMemo } from './validate.js';
 import type { Ruleset } from './ir.js';
 import type { Firewall, FwModel, FwSyncResult } from './types.js';
 
@@ -22,8 +22,8 @@ interface Prepared {
   bridges: string[];
 }
 
-function prepare(model: FwModel): Prepared {
-  const valid = validateModel(model);
+function prepare(model: FwModel, memo: { previous?: IpMemo; next?: IpMemo }): Prepared {
+  const valid = validateModel(model, memo);
   return { desired: buildRuleset(valid), bridges: valid.networks.map((n) => n.bridge) };
 }
 
@@ -32,6 +32,14 @@ export function createNftFirewall(opts: NftFirewallOptions = {}): Firewall {
   /** undefined: unknown, read before use; null: the table does not exist. */
   let kernel: KernelTable | null | undefined;
   let compat: Map<CompatBinary, CompatState> | undefined;
+  // Parsed addresses of the last model, so a sync of 10k unchanged ports does not re-parse them.
+  let ipMemo: IpMemo | undefined;
+  const prepareMemo = (model: FwModel): Prepared => {
+    const next: IpMemo = new Map();
+    const p = prepare(model, { previous: ipMemo, next });
+    ipMemo = next;
+    return p;
+  };
   // Calls run one at a time: each plans against the cache the previous one left.
   let tail: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -71,7 +79,7 @@ export function createNftFirewall(opts: NftFirewallOptions = {}): Firewall {
   };
 
   const syncNow = async (model: FwModel): Promise<FwSyncResult> => {
-    const p = prepare(model);
+    const p = prepareMemo(model);
     let plan = planNft(p.desired, await knownKernel());
     if (plan.commands.length > 0) {
       try {
@@ -104,7 +112,7 @@ export function createNftFirewall(opts: NftFirewallOptions = {}): Firewall {
     sync: (model) => serial(() => syncNow(model)),
     plan: (model) =>
       serial(async () => {
-        const p = prepare(model);
+        const p = prepareMemo(model);
         const nft = planNft(p.desired, await knownKernel()).commands;
         return [...nft, ...(await compatPlans(p.bridges)).flatMap((cp) => cp.lines)];
       }),

@@ -1,7 +1,7 @@
 // Turns the engine's FwModel into values that are safe to print into nft text: every name is
 // checked against a strict charset, every address is parsed and re-formatted, every port is an
 // integer in range and every protocol comes from an enum. Nothing else reaches a script.
-import { canonicalIp, contains, formatCidr, parseCidr, parseIp, type Cidr, type IpFamily } from '../../../api/ip.js';
+import { contains, formatCidr, formatIp, parseCidr, parseIp, type Cidr, type Ip, type IpFamily } from '../../../api/ip.js';
 import type { Protocol } from '../../../api/v1alpha1/types.js';
 import type { FwModel, FwNetwork, FwPort } from './types.js';
 
@@ -51,7 +51,10 @@ function show(v: unknown): string {
   return JSON.stringify(v) ?? String(v);
 }
 
-export function validateModel(model: FwModel): ValidModel {
+/** Parsed addresses by their text; a firewall hands the previous sync's table in to skip re-parsing. */
+export type IpMemo = Map<string, ParsedIp | undefined>;
+
+export function validateModel(model: FwModel, memo?: { previous?: IpMemo; next?: IpMemo }): ValidModel {
   const problems: string[] = [];
   const networks: ValidNetwork[] = [];
   const subnets = new Map<string, Cidr[]>();
@@ -66,8 +69,9 @@ export function validateModel(model: FwModel): ValidModel {
     networks.push(v.net);
   }
   const internal = new Set(networks.filter((n) => n.internal).map((n) => n.bridge));
+  const ips = memoIpParser(memo?.previous, memo?.next ?? new Map());
   const ports = dedupePorts(
-    model.ports.map((p) => validatePort(p, subnets, problems)).filter((p): p is ValidPort => p !== undefined),
+    model.ports.map((p) => validatePort(p, { subnets, ips }, problems)).filter((p): p is ValidPort => p !== undefined),
     problems,
   );
   if (problems.length > 0) throw new FirewallModelError(problems);
@@ -104,32 +108,64 @@ function validPortNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535;
 }
 
-function validatePort(p: FwPort, subnets: Map<string, Cidr[]>, problems: string[]): ValidPort | undefined {
-  const where = `port ${show(p.owner)} ${show(p.hostIP)}:${show(p.hostPort)}/${show(p.protocol)}`;
+export interface ParsedIp {
+  ip: Ip;
+  /** Canonical text, re-formatted from the parsed value. */
+  text: string;
+}
+
+/**
+ * Parses each address text once: thousands of ports share a few host addresses, and from one
+ * sync to the next almost every address is the same. `seen` ends up holding exactly this model's
+ * addresses, so handing it to the next call never grows without bound.
+ */
+function memoIpParser(previous: IpMemo | undefined, seen: IpMemo): (text: unknown) => ParsedIp | undefined {
+  return (text) => {
+    if (typeof text !== 'string') return undefined;
+    if (!seen.has(text)) {
+      if (previous?.has(text)) seen.set(text, previous.get(text));
+      else {
+        const ip = parseIp(text);
+        seen.set(text, ip && { ip, text: formatIp(ip.family, ip.value) });
+      }
+    }
+    return seen.get(text);
+  };
+}
+
+interface PortContext {
+  subnets: Map<string, Cidr[]>;
+  ips: (text: unknown) => ParsedIp | undefined;
+}
+
+function validatePort(p: FwPort, ctx: PortContext, problems: string[]): ValidPort | undefined {
   const before = problems.length;
-  const host = typeof p.hostIP === 'string' ? parseIp(p.hostIP) : undefined;
-  const container = typeof p.containerIP === 'string' ? parseIp(p.containerIP) : undefined;
-  if (!host) problems.push(`${where}: hostIP ${show(p.hostIP)} is not an IP address`);
-  if (!container) problems.push(`${where}: containerIP ${show(p.containerIP)} is not an IP address`);
+  const where = (): string => `port ${show(p.owner)} ${show(p.hostIP)}:${show(p.hostPort)}/${show(p.protocol)}`;
+  const hostP = ctx.ips(p.hostIP);
+  const containerP = ctx.ips(p.containerIP);
+  const host = hostP?.ip;
+  const container = containerP?.ip;
+  if (!host) problems.push(`${where()}: hostIP ${show(p.hostIP)} is not an IP address`);
+  if (!container) problems.push(`${where()}: containerIP ${show(p.containerIP)} is not an IP address`);
   if (host && container && host.family !== container.family) {
-    problems.push(`${where}: hostIP and containerIP ${show(p.containerIP)} are of different families (no proxy to translate)`);
+    problems.push(`${where()}: hostIP and containerIP ${show(p.containerIP)} are of different families (no proxy to translate)`);
   }
-  if (!validPortNumber(p.hostPort)) problems.push(`${where}: hostPort must be an integer 1-65535`);
-  if (!validPortNumber(p.containerPort)) problems.push(`${where}: containerPort ${show(p.containerPort)} must be an integer 1-65535`);
-  if (!PROTOCOLS.includes(p.protocol)) problems.push(`${where}: protocol must be one of ${PROTOCOLS.join(', ')}`);
-  const nets = subnets.get(p.bridge);
-  if (!nets) problems.push(`${where}: bridge ${show(p.bridge)} is not a network of the model`);
+  if (!validPortNumber(p.hostPort)) problems.push(`${where()}: hostPort must be an integer 1-65535`);
+  if (!validPortNumber(p.containerPort)) problems.push(`${where()}: containerPort ${show(p.containerPort)} must be an integer 1-65535`);
+  if (!PROTOCOLS.includes(p.protocol)) problems.push(`${where()}: protocol must be one of ${PROTOCOLS.join(', ')}`);
+  const nets = ctx.subnets.get(p.bridge);
+  if (!nets) problems.push(`${where()}: bridge ${show(p.bridge)} is not a network of the model`);
   else if (container && !nets.some((c) => contains(c, container))) {
-    problems.push(`${where}: containerIP ${show(p.containerIP)} is not in a subnet of bridge ${show(p.bridge)}`);
+    problems.push(`${where()}: containerIP ${show(p.containerIP)} is not in a subnet of bridge ${show(p.bridge)}`);
   }
-  if (problems.length > before || !host || !container) return undefined;
+  if (problems.length > before || !hostP || !containerP) return undefined;
   return {
-    family: host.family,
+    family: hostP.ip.family,
     bridge: p.bridge,
-    hostIP: host.value === 0n ? undefined : canonicalIp(p.hostIP),
+    hostIP: hostP.ip.value === 0n ? undefined : hostP.text,
     hostPort: p.hostPort,
     protocol: p.protocol,
-    containerIP: canonicalIp(p.containerIP)!,
+    containerIP: containerP.text,
     containerPort: p.containerPort,
   };
 }
