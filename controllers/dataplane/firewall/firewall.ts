@@ -4,8 +4,8 @@
 // transaction, so a sync that changes nothing starts no process.
 import { log } from '../../lib/log.js';
 import { applyNft, deleteTable, scriptOf } from './apply.js';
-import { applyCompat, COMPAT_BINARIES, planCompat, readCompat, type CompatBinary, type CompatPlan, type CompatState } from './compat.js';
-import { readKernelTable, type KernelTable } from './kernel.js';
+import { KernelCache } from './cache.js';
+import { applyCompat, COMPAT_BINARIES, planCompat, readCompat, type CompatPlan } from './compat.js';
 import { planNft, type NftPlan } from './plan.js';
 import { buildRuleset, desiredRuleset, renderRuleset } from './render.js';
 import { validateModel, type IpMemo } from './validate.js';
@@ -22,23 +22,16 @@ interface Prepared {
   bridges: string[];
 }
 
-function prepare(model: FwModel, memo: { previous?: IpMemo; next?: IpMemo }): Prepared {
-  const valid = validateModel(model, memo);
-  return { desired: buildRuleset(valid), bridges: valid.networks.map((n) => n.bridge) };
-}
-
 export function createNftFirewall(opts: NftFirewallOptions = {}): Firewall {
   const useCompat = opts.compat ?? true;
-  /** undefined: unknown, read before use; null: the table does not exist. */
-  let kernel: KernelTable | null | undefined;
-  let compat: Map<CompatBinary, CompatState> | undefined;
+  const cache = new KernelCache(useCompat);
   // Parsed addresses of the last model, so a sync of 10k unchanged ports does not re-parse them.
   let ipMemo: IpMemo | undefined;
-  const prepareMemo = (model: FwModel): Prepared => {
+  const prepare = (model: FwModel): Prepared => {
     const next: IpMemo = new Map();
-    const p = prepare(model, { previous: ipMemo, next });
+    const valid = validateModel(model, { previous: ipMemo, next });
     ipMemo = next;
-    return p;
+    return { desired: buildRuleset(valid), bridges: valid.networks.map((n) => n.bridge) };
   };
   // Calls run one at a time: each plans against the cache the previous one left.
   let tail: Promise<unknown> = Promise.resolve();
@@ -48,20 +41,8 @@ export function createNftFirewall(opts: NftFirewallOptions = {}): Firewall {
     return next;
   };
 
-  const knownKernel = async (): Promise<KernelTable | null> => {
-    if (kernel === undefined) kernel = await readKernelTable();
-    return kernel;
-  };
-  const knownCompat = async (): Promise<Map<CompatBinary, CompatState>> => {
-    if (!compat) {
-      const states = new Map<CompatBinary, CompatState>();
-      if (useCompat) for (const b of COMPAT_BINARIES) states.set(b, await readCompat(b));
-      compat = states;
-    }
-    return compat;
-  };
   const compatPlans = async (bridges: string[]): Promise<CompatPlan[]> =>
-    [...(await knownCompat()).entries()].map(([b, s]) => planCompat(b, bridges, s)).filter((p) => p.restore !== '');
+    [...(await cache.compatStates()).entries()].map(([b, s]) => planCompat(b, bridges, s)).filter((p) => p.restore !== '');
 
   /** Applies the nft plan; on failure re-reads the kernel once (the cache may have been stale) and retries. */
   const applyWithRetry = async (p: Prepared, first: NftPlan): Promise<NftPlan> => {
@@ -69,8 +50,8 @@ export function createNftFirewall(opts: NftFirewallOptions = {}): Firewall {
       await applyNft(first.commands);
       return first;
     } catch (err) {
-      kernel = undefined;
-      const again = planNft(p.desired, await knownKernel());
+      cache.invalidate();
+      const again = planNft(p.desired, await cache.kernel());
       if (again.commands.length > 0 && scriptOf(again.commands) === scriptOf(first.commands)) throw err;
       log.warn('firewall: nft transaction failed, retrying against a fresh listing', { err });
       await applyNft(again.commands);
@@ -78,31 +59,43 @@ export function createNftFirewall(opts: NftFirewallOptions = {}): Firewall {
     }
   };
 
-  const syncNow = async (model: FwModel): Promise<FwSyncResult> => {
-    const p = prepareMemo(model);
-    let plan = planNft(p.desired, await knownKernel());
-    if (plan.commands.length > 0) {
-      try {
-        plan = await applyWithRetry(p, plan);
-      } catch (err) {
-        kernel = undefined;
-        throw err;
-      }
-      kernel = plan.after;
-      log.info('firewall: nft table updated', { changes: plan.changes, commands: plan.commands.length, rebuild: plan.rebuild });
+  const syncNft = async (p: Prepared): Promise<NftPlan> => {
+    const plan = planNft(p.desired, await cache.kernel());
+    if (plan.commands.length === 0) return plan;
+    const stamp = cache.stamp();
+    try {
+      const applied = await applyWithRetry(p, plan);
+      // A retry re-read the kernel (new stamp); what it applied is still the truth to keep.
+      cache.setKernel(applied === plan ? stamp : cache.stamp(), applied.after);
+      log.info('firewall: nft table updated', { changes: applied.changes, commands: applied.commands.length, rebuild: applied.rebuild });
+      return applied;
+    } catch (err) {
+      cache.invalidate();
+      throw err;
     }
-    const compatLines: string[] = [];
-    for (const cp of await compatPlans(p.bridges)) {
+  };
+
+  const syncCompat = async (bridges: string[]): Promise<string[]> => {
+    const lines: string[] = [];
+    for (const cp of await compatPlans(bridges)) {
+      const stamp = cache.stamp();
       try {
         await applyCompat(cp);
       } catch (err) {
-        compat = undefined;
+        cache.invalidate();
         throw err;
       }
-      compat!.set(cp.binary, cp.after);
-      compatLines.push(...cp.lines);
+      cache.setCompat(stamp, cp.binary, cp.after);
+      lines.push(...cp.lines);
       log.info('firewall: iptables compat updated', { binary: cp.binary, changes: cp.lines.length });
     }
+    return lines;
+  };
+
+  const syncNow = async (model: FwModel): Promise<FwSyncResult> => {
+    const p = prepare(model);
+    const plan = await syncNft(p);
+    const compatLines = await syncCompat(p.bridges);
     const result: FwSyncResult = { changes: plan.changes + compatLines.length, script: scriptOf(plan.commands) };
     if (compatLines.length > 0) result.compat = compatLines;
     return result;
@@ -112,22 +105,18 @@ export function createNftFirewall(opts: NftFirewallOptions = {}): Firewall {
     sync: (model) => serial(() => syncNow(model)),
     plan: (model) =>
       serial(async () => {
-        const p = prepareMemo(model);
-        const nft = planNft(p.desired, await knownKernel()).commands;
+        const p = prepare(model);
+        const nft = planNft(p.desired, await cache.kernel()).commands;
         return [...nft, ...(await compatPlans(p.bridges)).flatMap((cp) => cp.lines)];
       }),
     render: (model) => renderRuleset(desiredRuleset(model)),
-    invalidate: () => {
-      kernel = undefined;
-      compat = undefined;
-    },
+    invalidate: () => cache.invalidate(),
     remove: () =>
       serial(async () => {
-        kernel = undefined;
-        compat = undefined;
+        cache.invalidate();
         await deleteTable();
         if (useCompat) for (const b of COMPAT_BINARIES) await applyCompat(planCompat(b, [], await readCompat(b)));
-        kernel = null;
+        cache.invalidate();
       }),
   };
 }

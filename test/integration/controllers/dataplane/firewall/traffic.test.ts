@@ -4,12 +4,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNftFirewall } from '../../../../../controllers/dataplane/firewall/index.js';
-import type { FwModel, FwPort } from '../../../../../controllers/dataplane/firewall/types.js';
+import type { FwModel, FwNetwork, FwPort } from '../../../../../controllers/dataplane/firewall/types.js';
 import { runOk, spawnCount } from '../../../../../controllers/lib/exec.js';
 import { scratch, type Scratch } from '../../../../helpers/scratch.js';
 import { hostSysctls, makeBridge, makeOutside, makeSandbox, ping, Responders, sh, sleep, tcpAsk, udpSend, type Outside } from './topology.js';
 
-const net = (name: string, third: number, flags: { icc: boolean; internal: boolean }) => ({
+const net = (name: string, third: number, flags: { icc: boolean; internal: boolean }): FwNetwork => ({
   name,
   bridge: `nn-${name}`,
   subnets: [`10.10.${third}.0/24`],

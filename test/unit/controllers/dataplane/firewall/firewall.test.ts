@@ -108,6 +108,18 @@ describe('firewall sync with a fake runner', () => {
     assert.equal(fake.commands()[3], 'nft -j list table inet nodenet');
   });
 
+  it('forgets what a sync learned when invalidate() is called while it runs', async () => {
+    const fw = createNftFirewall();
+    fake.on('nft -f', () => {
+      fw.invalidate();
+      return {};
+    });
+    await fw.sync(twoNetworks());
+    fake.on('nft -j', NO_TABLE).on('nft -f');
+    await fw.sync(twoNetworks());
+    assert.equal(fake.commands().filter((c) => c === 'nft -j list table inet nodenet').length, 2);
+  });
+
   it('refuses an invalid model before starting any process', async () => {
     const fw = createNftFirewall();
     const m = twoNetworks();
