@@ -131,4 +131,14 @@ describe('firewall table in the kernel', () => {
     const tables = (await run({ argv: ['nft', 'list', 'tables'] })).stdout;
     assert.doesNotMatch(tables, /nodenet/);
   });
+
+  it('reads the iptables state without creating tables on a clean host', async () => {
+    const fw = createNftFirewall();
+    const res = await fw.sync(model([]));
+    assert.equal(res.compat, undefined);
+    const tables = (await runOk({ argv: ['nft', 'list', 'tables'] })).stdout.trim().split('\n');
+    assert.deepEqual(tables, ['table inet nodenet']);
+    await fw.remove();
+    assert.equal((await runOk({ argv: ['nft', 'list', 'tables'] })).stdout.trim(), '');
+  });
 });
