@@ -37,6 +37,8 @@ export interface FwSyncResult {
   changes: number;
   /** The nft script applied, '' when nothing was needed. */
   script: string;
+  /** iptables compat commands applied (NODENET-FORWARD chain and its jump), if any. */
+  compat?: string[];
 }
 
 export interface Firewall {
