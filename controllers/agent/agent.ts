@@ -155,7 +155,7 @@ export class Agent {
   private scheduleResync(): void {
     if (this.opts.resyncMs <= 0 || this.stopping) return;
     this.resyncTimer = setTimeout(() => {
-      this.opts.firewall.invalidate();
+      this.ctx.firewall.invalidate();
       this.enqueueAll();
       this.scheduleResync();
     }, this.opts.resyncMs);

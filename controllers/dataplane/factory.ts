@@ -1,5 +1,9 @@
-// The real dataplane and firewall. (Wired to the netlink and nftables implementations.)
+// The real dataplane: rtnetlink for links, addresses, routes and namespaces; nftables (with
+// iptables compatibility) for the firewall; ip(8)-like descriptions of every change.
+import { describeOp } from './describe.js';
+import { createNftFirewall } from './firewall/index.js';
 import type { Firewall } from './firewall/types.js';
+import { createKernelDataplane } from './kernel.js';
 import type { Dataplane, DescribeOp } from './types.js';
 
 export interface KernelParts {
@@ -9,5 +13,5 @@ export interface KernelParts {
 }
 
 export function createKernelParts(): KernelParts {
-  throw new Error('kernel dataplane not wired yet');
+  return { dp: createKernelDataplane(), firewall: createNftFirewall(), describe: describeOp };
 }

@@ -5,16 +5,33 @@ import { Coalescer } from '../queue/coalescer.js';
 
 export class FirewallSync {
   private readonly coalescer: Coalescer<FwSyncResult>;
-  private last: FwSyncResult | undefined;
+  /** True once our tables were removed for an empty model; cleared by the next non-empty sync. */
+  private removed = false;
 
   constructor(
     readonly firewall: Firewall,
     private readonly model: () => FwModel,
   ) {
-    this.coalescer = new Coalescer(async () => {
-      this.last = await this.firewall.sync(this.model());
-      return this.last;
-    });
+    this.coalescer = new Coalescer(() => this.run());
+  }
+
+  /** No networks: no table at all (nothing of ours left in the ruleset), rather than empty sets. */
+  private async run(): Promise<FwSyncResult> {
+    const model = this.model();
+    if (model.networks.length === 0) {
+      if (this.removed) return { changes: 0, script: '' };
+      await this.firewall.remove();
+      this.removed = true;
+      return { changes: 1, script: '' };
+    }
+    this.removed = false;
+    return this.firewall.sync(model);
+  }
+
+  /** The kernel may have changed behind our back (resync, drift event): read it on the next sync. */
+  invalidate(): void {
+    this.removed = false;
+    this.firewall.invalidate();
   }
 
   /** Resolves once a sync that started after this call has finished. */

@@ -67,7 +67,7 @@ test('wrong address and MTU drift inside the sandbox are corrected', () => {
   const obs = converged();
   obs.peer = { ...obs.peer!, mtu: 1400 };
   obs.peerAddrs = [{ index: 2, family: 4, address: '10.88.0.77', prefixLen: 24, flags: 0, scope: 0 }];
-  assert.deepEqual(opsOf(planAttachment(d, obs)), ['/run/netns/web-1 link.set', '/run/netns/web-1 addr.add', '/run/netns/web-1 addr.del']);
+  assert.deepEqual(opsOf(planAttachment(d, obs)), ['/run/netns/web-1 link.set', '/run/netns/web-1 addr.del', '/run/netns/web-1 addr.add']);
 });
 
 test('an attachment that lost the gateway election removes its default route', () => {

@@ -7,7 +7,7 @@ import { createNftFirewall } from '../../../../../controllers/dataplane/firewall
 import type { FwModel } from '../../../../../controllers/dataplane/firewall/types.js';
 import { run, runOk, spawnCount } from '../../../../../controllers/lib/exec.js';
 import { scratch, type Scratch } from '../../../../helpers/scratch.js';
-import { hostSysctls, makeBridge, makeOutside, makeSandbox, ping, Responders, sh, tcpAsk, type Outside } from './topology.js';
+import { hostSysctls, makeBridge, makeOutside, makeSandbox, ping, Responders, sh, tcpAsk, type Outside } from '../../../../helpers/topology.js';
 
 const MODEL: FwModel = {
   networks: [{ name: 'a', bridge: 'nn-a', subnets: ['10.20.1.0/24'], internal: false, masquerade: true, icc: true, isolation: true }],

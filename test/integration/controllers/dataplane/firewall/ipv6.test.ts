@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createNftFirewall } from '../../../../../controllers/dataplane/firewall/index.js';
 import type { FwModel } from '../../../../../controllers/dataplane/firewall/types.js';
 import { scratch, type Scratch } from '../../../../helpers/scratch.js';
-import { hostSysctls, makeBridge, makeOutside, makeSandbox, Responders, sh, tcpAsk, type Outside } from './topology.js';
+import { hostSysctls, makeBridge, makeOutside, makeSandbox, Responders, sh, tcpAsk, type Outside } from '../../../../helpers/topology.js';
 
 const MODEL: FwModel = {
   networks: [{ name: 's', bridge: 'nn-s', subnets: ['10.40.0.0/24', 'fd00:40::/64'], internal: false, masquerade: true, icc: true, isolation: true }],

@@ -7,7 +7,7 @@ import { createNftFirewall } from '../../../../../controllers/dataplane/firewall
 import type { FwModel, FwNetwork, FwPort } from '../../../../../controllers/dataplane/firewall/types.js';
 import { runOk, spawnCount } from '../../../../../controllers/lib/exec.js';
 import { scratch, type Scratch } from '../../../../helpers/scratch.js';
-import { hostSysctls, makeBridge, makeOutside, makeSandbox, ping, Responders, sh, sleep, tcpAsk, udpSend, type Outside } from './topology.js';
+import { hostSysctls, makeBridge, makeOutside, makeSandbox, ping, Responders, sh, sleep, tcpAsk, udpSend, type Outside } from '../../../../helpers/topology.js';
 
 const net = (name: string, third: number, flags: { icc: boolean; internal: boolean }): FwNetwork => ({
   name,

@@ -3,11 +3,11 @@
 // namespace reached through a routed veth, TCP responders and probes (ping, socat).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { native } from '../../../../../controllers/dataplane/netlink/native.js';
-import { run, runOk } from '../../../../../controllers/lib/exec.js';
-import type { Scratch } from '../../../../helpers/scratch.js';
+import { native } from '../../controllers/dataplane/netlink/native.js';
+import { run, runOk } from '../../controllers/lib/exec.js';
+import type { Scratch } from './scratch.js';
 
-const RESPONDER = join(import.meta.dirname, '../../../../helpers/responder.js');
+const RESPONDER = join(import.meta.dirname, 'responder.js');
 
 /** argv run inside a namespace; path null means the host (scratch) namespace itself. */
 export function inNs(path: string | null, argv: string[]): string[] {
