@@ -8,7 +8,7 @@ import type { StatusRecord } from '../status/record.js';
 import { keyOfRecord } from '../status/store.js';
 import { DesiredStore } from '../store/desired.js';
 import { FileSource, isManifestFile } from '../source/file/source.js';
-import { formatProblem } from '../source/file/parse.js';
+import { formatProblem, type ParseOptions } from '../source/file/parse.js';
 import type { Problem } from '../source/file/source.js';
 import { validateCrossObject } from '../../api/v1alpha1/validate.js';
 import { COMMON_OPTIONS, DEFAULTS, absoluteDir, parse } from './options.js';
@@ -124,9 +124,9 @@ function readProblems(stateDir: string): Problem[] {
 }
 
 /** Parses and validates a manifests directory without touching anything. */
-export function loadDir(dir: string): { store: DesiredStore; problems: Problem[]; source: FileSource } {
+export function loadDir(dir: string, parseOpts: ParseOptions = {}): { store: DesiredStore; problems: Problem[]; source: FileSource } {
   const store = new DesiredStore(validateCrossObject);
-  const source = new FileSource({ dir });
+  const source = new FileSource({ dir, parse: parseOpts });
   source.loadOnce(store, listManifests(dir));
   const conflicts = store.keys().flatMap((k) => store.conflictsOf(k).map((e) => conflictProblem(store, k, e)));
   return { store, problems: [...source.problems(), ...conflicts], source };

@@ -14,6 +14,8 @@ export interface EngineConfig {
   /** The host resolv.conf that sandboxes inherit by default. */
   hostResolvConf: string;
   nodeName: string;
+  /** Plan mode: compute everything, write no file (the kernel side goes to a recording dataplane). */
+  dryRun?: boolean;
 }
 
 export interface EngineContext {

@@ -124,7 +124,7 @@ function writeFiles(ctx: EngineContext, key: string, sb: RSandbox): { hostname: 
     hosts: [join(dir, 'hosts'), renderHosts(hostsEntries(ctx, key, sb))],
     resolv: [join(dir, 'resolv.conf'), resolv.text],
   } as const;
-  for (const [path, text] of Object.values(files)) writeIfChanged(path, text);
+  for (const [path, text] of Object.values(files)) writeIfChanged(path, text, ctx.config.dryRun);
   return { hostname: files.hostname[0], hosts: files.hosts[0], resolv: files.resolv[0], dnsFallback: resolv.fallback };
 }
 
@@ -151,7 +151,8 @@ function hostsEntries(ctx: EngineContext, key: string, sb: RSandbox): HostsEntry
   return [...own, ...peers, ...sb.extraHosts.map((h) => ({ ip: h.ip, names: [h.hostname] }))];
 }
 
-function writeIfChanged(path: string, text: string): void {
+function writeIfChanged(path: string, text: string, dryRun: boolean | undefined): void {
+  if (dryRun) return;
   try {
     if (readFileSync(path, 'utf8') === text) return;
   } catch {
@@ -176,6 +177,6 @@ async function teardownSandbox(ctx: EngineContext, key: string): Promise<void> {
     await dropNamespace(ctx, key);
     for (const a of ctx.ledger.keys('attachments')) if (ctx.ledger.get('attachments', a)?.sandbox === key) ctx.enqueue(a);
   }
-  rmSync(sandboxFilesDir(ctx.config.stateDir, key), { recursive: true, force: true });
+  if (!ctx.config.dryRun) rmSync(sandboxFilesDir(ctx.config.stateDir, key), { recursive: true, force: true });
   await ctx.status.remove(key);
 }

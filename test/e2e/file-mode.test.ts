@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { scratch, type Scratch } from '../helpers/scratch.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 import { makeOutside, ping, Responders, tcpAsk, inNs, type Outside } from '../helpers/topology.js';
-import { allReady, startAgent, statusMap, waitStatus, type AgentProcess } from '../helpers/agent-process.js';
+import { allReady, CLI, startAgent, statusMap, waitStatus, type AgentProcess } from '../helpers/agent-process.js';
 import { run, runOk } from '../../controllers/lib/exec.js';
 
 const EXTRA = `
@@ -123,6 +123,28 @@ test('editing a static IP moves the address', async () => {
   assert.match(addrs, /10\.89\.0\.20\/24/);
   assert.doesNotMatch(addrs, /10\.89\.0\.10\//);
   assert.ok(await ping(ns('web-1'), '10.89.0.20'));
+});
+
+test('nodenet plan: nothing to do on a converged node; one edit shows exactly its change; invalid input exits 2', async () => {
+  const plan = (dir: string): Promise<{ code: number; stdout: string; stderr: string }> =>
+    run({ argv: [process.execPath, CLI, 'plan', '--dir', dir, '--state-dir', dirs.stateDir, '--netns-dir', dirs.netnsDir] });
+  const same = await plan(dirs.dir);
+  assert.equal(same.code, 0, same.stderr);
+  assert.match(same.stdout, /No changes/);
+  const edited = mkdtempSync(join(s.stateDir + '-plan-'));
+  cpSync(dirs.dir, edited, { recursive: true });
+  const file = join(edited, 'web/web-2-frontend.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8') + '  ports: [{hostPort: 9090, containerPort: 90}]\n');
+  const one = await plan(edited);
+  assert.equal(one.code, 0, one.stderr);
+  assert.deepEqual(one.stdout.trim().split('\n').filter((l) => l.startsWith('add element') || l.startsWith('ip ') || l.startsWith('nsenter')).map((l) => l.replace(/ : .*/, '')), [
+    'add element inet nodenet dnat4_any { tcp . 9090',
+    `add element inet nodenet published4 { ${ipOf('Attachment/default/web-2-frontend')} . tcp . 90 }`,
+  ]);
+  writeFileSync(file, readFileSync(file, 'utf8').replace('hostPort: 9090', 'hostPort: 99999'));
+  const bad = await plan(edited);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /web-2-frontend\.yaml:\d+ .*spec\.ports\[0\]\.hostPort/);
 });
 
 test('a restarted agent keeps every address and makes no kernel change', async () => {

@@ -3,71 +3,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Resource } from '../../api/v1alpha1/types.js';
-import { keyOf } from '../../api/v1alpha1/defaults.js';
-import { Agent, type Source } from '../../controllers/agent/agent.js';
+import { Agent } from '../../controllers/agent/agent.js';
+import { StaticSource as MemorySource } from '../../controllers/agent/static-source.js';
+import { MemoryStatusSink } from '../../controllers/status/memory-sink.js';
 import { describeOp } from '../../controllers/dataplane/describe.js';
 import { createFakeDataplane, type FakeDataplane } from '../../controllers/dataplane/fake.js';
 import type { Firewall, FwModel, FwSyncResult } from '../../controllers/dataplane/firewall/types.js';
 import { listManifests } from '../../controllers/cli/status.js';
 import { parseManifestFile } from '../../controllers/source/file/parse.js';
-import { specHash } from '../../controllers/source/file/spec-hash.js';
 import { Ledger } from '../../controllers/state/ledger.js';
-import type { StatusRecord, StatusSink } from '../../controllers/status/record.js';
-import type { DesiredObject, DesiredStore } from '../../controllers/store/desired.js';
 import { REPO_ROOT } from './repo.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-export class MemorySource implements Source {
-  private store: DesiredStore | undefined;
-  private gens = new Map<string, { generation: number; specHash: string }>();
-  private prev: (key: string) => { generation: number; specHash?: string } | undefined = () => undefined;
-
-  constructor(private initial: Resource[] = []) {}
-
-  async start(store: DesiredStore, ctx: { previousGeneration(key: string): { generation: number; specHash?: string } | undefined }): Promise<void> {
-    this.store = store;
-    this.prev = (k) => ctx.previousGeneration(k);
-    this.put(...this.initial);
-  }
-
-  async stop(): Promise<void> {}
-
-  put(...objects: Resource[]): void {
-    this.store!.apply(objects.map((o) => this.wrap(o)), []);
-  }
-
-  remove(...keys: string[]): void {
-    this.store!.apply([], keys);
-  }
-
-  private wrap(o: Resource): DesiredObject {
-    const key = keyOf(o);
-    const hash = specHash(o.spec);
-    const prev = this.gens.get(key) ?? this.prev(key);
-    const generation = !prev ? 1 : prev.specHash === hash ? prev.generation : prev.generation + 1;
-    this.gens.set(key, { generation, specHash: hash });
-    const object = structuredClone(o);
-    if (object.kind !== 'Network') object.metadata.namespace ??= 'default';
-    object.metadata.generation = generation;
-    return { key, object, origin: { source: 'memory' }, specHash: hash };
-  }
-}
-
-export class MemoryStatusSink implements StatusSink {
-  readonly records = new Map<string, StatusRecord>();
-  writes = 0;
-  async load(): Promise<StatusRecord[]> {
-    return [...this.records.values()];
-  }
-  async write(key: string, rec: StatusRecord): Promise<void> {
-    this.writes++;
-    this.records.set(key, structuredClone(rec));
-  }
-  async remove(key: string): Promise<void> {
-    this.records.delete(key);
-  }
-}
+export { MemoryStatusSink } from '../../controllers/status/memory-sink.js';
+export { StaticSource as MemorySource } from '../../controllers/agent/static-source.js';
 
 /** Records every model; "changes" counts ports/networks that differ from the previous model. */
 export class RecordingFirewall implements Firewall {
