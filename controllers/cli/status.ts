@@ -49,7 +49,7 @@ export async function statusCommand(args: string[]): Promise<number> {
   if (values.json) {
     console.log(JSON.stringify({ objects: records, problems }, null, 2));
   } else {
-    console.log(rows.length ? renderTable(['KIND', 'NAME', 'READY', 'REASON', 'DETAILS', 'MESSAGE'], rows.map((r) => [r.kind, r.name, r.ready, r.reason, r.details, r.message]), [0, 40, 0, 0, 70, 0]) : 'No objects.');
+    console.log(rows.length ? renderTable(['KIND', 'NAME', 'READY', 'REASON', 'DETAILS', 'MESSAGE'], rows.map((r) => [r.kind, r.name, r.ready, r.reason, r.details, r.message]), [0, 40, 0, 0, 110, 0]) : 'No objects.');
     if (problems.length) {
       console.log(`\nInvalid declarations (${problems.length}):`);
       for (const p of problems) console.log('  ' + formatProblem(p).split('\n').join('\n  '));
