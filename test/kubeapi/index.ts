@@ -5,3 +5,4 @@ export type { FaultSpec, RequestFilter, RequestRecord } from './controls.js';
 export type { KObject } from './types.js';
 export type { Unevaluated } from './cel/rules.js';
 export { PATCH_TYPES } from './ops/patch.js';
+export { raw, rawWatch, type RawTarget, type RawResponse, type RawWatch, type WatchEvent } from './client.js';

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Unevaluated } from './cel/rules.js';
+import type { RawTarget } from './client.js';
 import { CrdController } from './controllers/crd.js';
 import { NamespaceController } from './controllers/namespace.js';
 import { Controls, type FaultSpec, type RequestFilter, type RequestRecord } from './controls.js';
@@ -49,6 +50,12 @@ export interface TestApiServerOptions {
 
 export interface TestApiServer {
   url: string;
+  /** PEM of the self-signed serving certificate (undefined with tls: false). */
+  caPem: string | undefined;
+  /** Bearer token of a user (created on first use). */
+  tokenFor(user: string): string;
+  /** Target for the raw client in client.ts. */
+  rawTarget(user?: string): RawTarget;
   /** Kubeconfig of the admin user (system:masters). */
   kubeconfigPath: string;
   /** Kubeconfig file for a user (created on first use). */
@@ -159,8 +166,12 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
   };
   const kubeconfigPath = kubeconfigFor('admin');
   let stopped = false;
+  const tokenFor = (user: string): string => tokenOf.get(user) ?? addUser(user);
   return {
     url,
+    caPem: cert?.certPem,
+    tokenFor,
+    rawTarget: (user = 'admin') => ({ url, token: tokenFor(user), ...(cert ? { caPem: cert.certPem } : {}) }),
     kubeconfigPath,
     kubeconfigFor,
     kubeConfig: (user = 'admin') => {
