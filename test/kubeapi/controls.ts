@@ -25,11 +25,22 @@ export interface FaultSpec {
   method?: string;
   path?: string | RegExp;
   resource?: string;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
   user?: string;
-  /** How many matching requests fail (default 1). */
+  /** How many matching requests are affected (default 1). */
   count?: number;
-  code: number;
+  /** Status code to fail with; without it the request is only delayed. */
+  code?: number;
   message?: string;
+  /** Hold the request this long before serving (or failing) it: a slow apiserver. */
+  delayMs?: number;
+}
+
+export interface Fault {
+  error?: ApiError;
+  delayMs: number;
 }
 
 export type RequestFilter = Partial<Pick<RequestRecord, 'verb' | 'method' | 'resource' | 'namespace' | 'name' | 'subresource' | 'user' | 'group'>> & { path?: string | RegExp };
@@ -67,11 +78,11 @@ export class Controls {
     this.faults.length = 0;
   }
 
-  /** The injected failure for this request, if one is armed; consumes one use. */
-  takeFault(r: Omit<RequestRecord, 'code' | 'at'>): ApiError | undefined {
+  /** The injected fault for this request, if one is armed; consumes one use. */
+  takeFault(r: Omit<RequestRecord, 'code' | 'at'>): Fault | undefined {
     const f = this.faults.find((x) => x.left > 0 && matches(x.spec, r));
     if (!f) return undefined;
     f.left--;
-    return forCode(f.spec.code, f.spec.message);
+    return { delayMs: f.spec.delayMs ?? 0, ...(f.spec.code !== undefined ? { error: forCode(f.spec.code, f.spec.message) } : {}) };
   }
 }

@@ -33,13 +33,7 @@ export async function handle(deps: HandlerDeps, req: IncomingMessage, res: Serve
   const base: Omit<RequestRecord, 'code' | 'at'> = { method, path: url.pathname, query: url.search, verb: 'nonresource', user: caller?.user ?? '', userAgent: String(req.headers['user-agent'] ?? '') };
   let code = 500;
   try {
-    let route: Route | undefined;
-    try {
-      route = resolve(deps.ctx.registry, url.pathname);
-    } catch (e) {
-      deps.controls.takeFault(base);
-      throw e;
-    }
+    const route: Route | undefined = resolve(deps.ctx.registry, url.pathname);
     if (route) {
       const t = route.target;
       Object.assign(base, {
@@ -48,7 +42,8 @@ export async function handle(deps: HandlerDeps, req: IncomingMessage, res: Serve
       });
     }
     const fault = deps.controls.takeFault(base);
-    if (fault) throw fault;
+    if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault?.error) throw fault.error;
     if (!caller) throw unauthorized();
     if (!route) {
       const ans = serveNonResource(deps.ctx.registry, url.pathname, String(req.headers.accept ?? ''), { version: deps.version, address: deps.address() });
