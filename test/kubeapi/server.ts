@@ -141,7 +141,8 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
   };
   const cert = opts.tls === false ? undefined : selfSignedCert();
   const server: Server = cert ? createHttpsServer({ key: cert.keyPem, cert: cert.certPem }, onRequest) : createHttpServer(onRequest);
-  server.on(cert ? 'secureConnection' : 'connection', (s: Socket) => {
+  // raw TCP sockets: a TLS connection still in its handshake must be cut on stop() too
+  server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -184,8 +185,9 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
       if (stopped) return;
       stopped = true;
       hub.stop();
+      const closed = new Promise<void>((r) => server.close(() => r()));
       for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
+      await closed;
       rmSync(dir, { recursive: true, force: true });
     },
     dropWatches: (o) => (o?.abrupt ? hub.abortAll() : hub.dropAll()),
