@@ -119,6 +119,7 @@ export async function serveResource(args: { ctx: Ctx; req: IncomingMessage; res:
     return out.code;
   }
   const o = writeOptions(q, req);
+  if ((verb === 'update' || verb === 'patch') && !t.name) throw methodNotAllowed('the server does not allow this method on the requested resource');
   switch (verb) {
     case 'create':
       if (t.name || t.subresource) throw methodNotAllowed(`the server does not allow this method on the requested resource`);

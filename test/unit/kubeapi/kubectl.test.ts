@@ -106,4 +106,12 @@ describe('kubeapi with kubectl', { skip: version ? false : `no kubectl found (${
     assert.match(await ok('get', 'leases', '-n', 'team'), /l1\s+node-a/);
     assert.match(await ok('get', 'nodes'), /node-a\s+Unknown/);
   });
+
+  it('applies server-side, recording kubectl as the field manager', async () => {
+    const f = file('ssa.yaml', widget('ssa', { nodeName: 'node-c', size: 3 }));
+    assert.match(await ok('apply', '--server-side', '-f', f), /widget.test.example.com\/ssa serverside-applied/);
+    const stored = server.object('widgets.test.example.com', 'ssa', 'default');
+    assert.deepEqual(stored?.metadata.managedFields?.map((e) => `${e.manager}/${e.operation}`), ['kubectl/Apply']);
+    assert.match(await ok('get', 'widgets', 'ssa'), /ssa\s+node-c\s+3/);
+  });
 });
