@@ -4,6 +4,7 @@ import { RuleChecker } from '../cel/rules.js';
 import { crdCauses } from '../controllers/crd-validate.js';
 import { ApiError, badRequest, invalid, type StatusCause } from '../errors.js';
 import { applyDefaults, prune } from '../schema/structural.js';
+import { listCauses } from '../schema/lists.js';
 import { validateSchema } from '../schema/validate.js';
 import type { JsonObject, KObject, NameRule } from '../types.js';
 import type { Ctx, Operation, Target, WriteOptions, Caller } from './context.js';
@@ -64,7 +65,7 @@ export function checkObject(ctx: Ctx, t: Target, obj: KObject, old: KObject | un
     }
     if (o.fieldValidation !== 'Ignore') for (const p of pruned) warnings.push(`unknown field "${p}"`);
     applyDefaults(obj, schema);
-    causes.push(...validateSchema(schema, obj));
+    causes.push(...validateSchema(schema, obj), ...listCauses(schema, obj));
     if (causes.length === 0) {
       const rules = new RuleChecker();
       rules.check(schema, obj, old, '');

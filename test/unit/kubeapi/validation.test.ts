@@ -36,6 +36,12 @@ describe('kubeapi validation and admission', () => {
     const type = await raw(h.admin, { method: 'POST', path: WIDGETS, body: widget('bad2', { nodeName: 'n', size: 'big' }) });
     assert.equal(causes(type.body)[0]?.field, 'spec.size');
     assert.match(causes(type.body)[0]!.message, /must be of type integer/);
+    const dup = await raw(h.admin, { method: 'POST', path: WIDGETS, body: widget('dupcond', { nodeName: 'n' }) });
+    assert.equal(dup.code, 201);
+    const conds = { status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'Ready', status: 'False' }] } };
+    const dupStatus = await raw(h.admin, { method: 'PATCH', path: `${WIDGETS}/dupcond/status`, contentType: merge, body: conds });
+    assert.equal(dupStatus.code, 422, 'listType=map keys must be unique');
+    assert.deepEqual(causes(dupStatus.body), [{ reason: 'FieldValueDuplicate', message: 'Duplicate value: {"type":"Ready"}', field: 'status.conditions[1]' }]);
     const badName = await raw(h.admin, { method: 'POST', path: WIDGETS, body: widget('Not_A_Name') });
     assert.equal(causes(badName.body)[0]?.field, 'metadata.name');
   });
