@@ -66,7 +66,10 @@ export function checkObject(ctx: Ctx, t: Target, obj: KObject, old: KObject | un
     if (o.fieldValidation !== 'Ignore') for (const p of pruned) warnings.push(`unknown field "${p}"`);
     applyDefaults(obj, schema);
     causes.push(...validateSchema(schema, obj), ...listCauses(schema, obj));
-    if (causes.length === 0) {
+    // like apiextensions-apiserver: CEL runs unless a type error makes `self` untrustworthy
+    if (causes.some((c) => c.reason === 'FieldValueTypeInvalid')) {
+      causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation', field: '<nil>' });
+    } else {
       const rules = new RuleChecker();
       rules.check(schema, obj, old, '');
       causes.push(...rules.causes);

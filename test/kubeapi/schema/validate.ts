@@ -76,7 +76,7 @@ function toCause(e: ErrorObject, data: unknown): StatusCause | undefined {
       const allowed = (p['allowedValues'] as unknown[]).map(show).join(', ');
       return { reason: 'FieldValueNotSupported', message: `Unsupported value: ${show(e.data)}: supported values: ${allowed}`, field: path };
     }
-    case 'type': return { reason: 'FieldValueInvalid', message: `Invalid value: "${typeof e.data === 'object' ? (Array.isArray(e.data) ? 'array' : e.data === null ? 'null' : 'object') : typeof e.data}": ${path} in body must be of type ${String(p['type'])}: ${show(typeof e.data === 'object' ? (Array.isArray(e.data) ? 'array' : 'object') : e.data)}`, field: path };
+    case 'type': return { reason: 'FieldValueTypeInvalid', message: `Invalid value: "${typeof e.data === 'object' ? (Array.isArray(e.data) ? 'array' : e.data === null ? 'null' : 'object') : typeof e.data}": ${path} in body must be of type ${String(p['type'])}: ${show(typeof e.data === 'object' ? (Array.isArray(e.data) ? 'array' : 'object') : e.data)}`, field: path };
     case 'maxLength': return { reason: 'FieldValueTooLong', message: `Too long: may not be more than ${String(p['limit'])} bytes`, field: path };
     case 'maxItems': return { reason: 'FieldValueTooMany', message: `Too many: ${(e.data as unknown[]).length}: must have at most ${String(p['limit'])} items`, field: path };
     case 'maxProperties': return { reason: 'FieldValueTooMany', message: `Too many: ${Object.keys(e.data as object).length}: must have at most ${String(p['limit'])} items`, field: path };

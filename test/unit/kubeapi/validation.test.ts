@@ -33,9 +33,13 @@ describe('kubeapi validation and admission', () => {
     assert.match(byField['spec.size']!.message, /should be greater than or equal to 0/);
     assert.equal(byField['spec.tags[0]']?.reason, 'FieldValueTooLong');
     assert.match(r.body.message, /^Widget.test.example.com "bad" is invalid: \[/);
-    const type = await raw(h.admin, { method: 'POST', path: WIDGETS, body: widget('bad2', { nodeName: 'n', size: 'big' }) });
+    const type = await raw(h.admin, { method: 'POST', path: WIDGETS, body: widget('bad2', { nodeName: 'n', size: 'big', maxSize: 0 }) });
     assert.equal(causes(type.body)[0]?.field, 'spec.size');
+    assert.equal(causes(type.body)[0]?.reason, 'FieldValueTypeInvalid');
     assert.match(causes(type.body)[0]!.message, /must be of type integer/);
+    assert.match(causes(type.body)[1]!.message, /some validation rules were not checked/, 'a type error blocks CEL');
+    const both = await raw(h.admin, { method: 'POST', path: WIDGETS, body: widget('bad3', { nodeName: 'n', size: 4, maxSize: 2, color: 'green' }) });
+    assert.deepEqual(causes(both.body).map((c) => c.field), ['spec.color', 'spec.maxSize'], 'other schema errors do not stop CEL');
     const dup = await raw(h.admin, { method: 'POST', path: WIDGETS, body: widget('dupcond', { nodeName: 'n' }) });
     assert.equal(dup.code, 201);
     const conds = { status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'Ready', status: 'False' }] } };
