@@ -60,6 +60,11 @@ export class WatchHub {
     return n;
   }
 
+  /** Ends the watches of one resource (its CRD is gone). */
+  dropResource(group: string, plural: string): void {
+    for (const w of [...this.open]) if (w.req.def.group === group && w.req.def.plural === plural) w.close();
+  }
+
   /** Destroys every open watch connection mid-stream. */
   abortAll(): number {
     const n = this.open.size;

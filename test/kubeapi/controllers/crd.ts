@@ -25,6 +25,7 @@ export class CrdController {
       if (e.type === 'DELETED') {
         this.ctx.registry.unregister(String(spec['group']), String(names['plural']));
         this.ctx.store.dropResource(resourceKey(String(spec['group']), String(names['plural'])));
+        this.ctx.hub.dropResource(String(spec['group']), String(names['plural']));
         return;
       }
       this.ctx.registry.register(defFromCrd(e.object));

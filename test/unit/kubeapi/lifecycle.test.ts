@@ -48,6 +48,8 @@ describe('kubeapi lifecycle', () => {
     await raw(h.admin, { method: 'POST', path, body: widget('doomed-1') });
     await raw(h.admin, { method: 'POST', path, body: { ...widget('doomed-2'), metadata: { name: 'doomed-2', finalizers: ['x/y'] } } });
     const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.test.example.com';
+    const watch = rawWatch(h.admin, `${path}?watch=1&resourceVersion=${h.server.resourceVersion()}`);
+    await watch.code;
     const del = await raw(h.admin, { method: 'DELETE', path: crdPath });
     assert.equal(del.code, 200);
     assert.ok(del.body.metadata.deletionTimestamp);
@@ -59,6 +61,9 @@ describe('kubeapi lifecycle', () => {
     await raw(h.admin, { method: 'PATCH', path: `${path}/doomed-2`, contentType: 'application/merge-patch+json', body: { metadata: { finalizers: null } } });
     await until(async () => (await raw(h.admin, { path: crdPath })).code === 404, 2000, 'CRD gone');
     assert.equal((await raw(h.admin, { path })).code, 404, 'resource no longer served');
+    await watch.ended;
+    const seen = watch.events.map((e) => `${e.type} ${e.object.metadata.name}`).filter((x) => x.includes('doomed'));
+    assert.deepEqual(seen, ['DELETED doomed-1', 'MODIFIED doomed-2', 'DELETED doomed-2'], 'watchers saw the cleanup, then their stream ended');
     const groups = await raw(h.admin, { path: '/apis' });
     assert.ok(!groups.body.groups.some((g: { name: string }) => g.name === 'test.example.com'));
     const again = await raw(h.admin, { method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', body: widgetCrd() });
