@@ -110,5 +110,6 @@ export function attachmentStatus(): Schema {
     gateway: str('Gateway used for the default route.', { maxLength: L.ipMax }),
     defaultRoute: bool('This attachment provides the sandbox\'s default route.'),
     ports: list('Published ports as programmed.', portStatus(), { maxItems: L.portsMax }),
+    nodeName: str('Kube mode: the node whose agent realizes the attachment (the node of its sandbox).', { maxLength: L.subdomainMax }),
   });
 }

@@ -183,13 +183,35 @@ export function networkSpec(): Schema {
   );
 }
 
-export function networkStatus(): Schema {
-  return obj('Observed state of the network, written by the agent.', {
+/** What one node reports about a network: the file-mode status of the network on that node. */
+function networkFacts(): Record<string, Schema> {
+  return {
     observedGeneration: observedGeneration(),
     conditions: conditions(),
     bridge: str('Name of the bridge device.', { maxLength: L.ifnameMax }),
     subnets: list('Configured subnets.', str('A subnet (CIDR).', { maxLength: L.cidrMax }), { maxItems: 2 }),
     gateways: list('Gateway addresses on the bridge.', str('A gateway address.', { maxLength: L.ipMax }), { maxItems: 2 }),
     allocated: int('Addresses currently allocated on this node.', 0, 2 ** 31 - 1),
-  });
+  };
+}
+
+export function networkStatus(): Schema {
+  const entry = obj(
+    "One node's report: written only by that node's agent (read-modify-write with resourceVersion, so no report is lost).",
+    { node: str('Name of the reporting node.', { maxLength: L.subdomainMax, minLength: 1 }), ...networkFacts() },
+    { required: ['node'] },
+  );
+  return obj(
+    'Observed state of the network. File mode: this node\'s report. Kube mode: one entry per node in nodes, plus a summary (conditions, nodeCount, readyNodes) recomputed from the entries by every writer.',
+    {
+      ...networkFacts(),
+      nodes: list(`Kube mode: per-node reports, keyed by node (at most ${L.statusNodesMax}).`, entry, {
+        maxItems: L.statusNodesMax,
+        listType: 'map',
+        mapKeys: ['node'],
+      }),
+      nodeCount: int('Kube mode: number of nodes that report this network.', 0, L.statusNodesMax),
+      readyNodes: int('Kube mode: number of those whose Ready condition is True.', 0, L.statusNodesMax),
+    },
+  );
 }

@@ -122,6 +122,15 @@ export interface NetworkStatus {
   gateways?: string[];
   /** Addresses currently allocated on this node. */
   allocated?: number;
+  /** Kube mode: one report per node (the fields above, plus the node name). */
+  nodes?: NetworkNodeStatus[];
+  /** Kube mode: how many nodes report, and how many of them are Ready. */
+  nodeCount?: number;
+  readyNodes?: number;
+}
+
+export interface NetworkNodeStatus extends Omit<NetworkStatus, 'nodes' | 'nodeCount' | 'readyNodes'> {
+  node: string;
 }
 
 export interface Network {
@@ -230,6 +239,8 @@ export interface AttachmentStatus {
   gateway?: string;
   defaultRoute?: boolean;
   ports?: PortStatus[];
+  /** Kube mode: the node that realizes it (the node of its sandbox). */
+  nodeName?: string;
 }
 
 export interface Attachment {

@@ -25,12 +25,23 @@ import { parseKey } from '../store/keys.js';
 import { collectGarbage } from './gc.js';
 import { dependentsOf, keysFor, ledgerKeys } from './routing.js';
 
+export interface SourceContext {
+  previousGeneration(key: string): { generation: number; specHash?: string } | undefined;
+  /** Reconciles a key, e.g. one whose teardown the source waits for. */
+  enqueue(key: string): void;
+  /** Holds kernel work (kube mode: while a watch is down the view may be stale); resume() releases it. */
+  pause(reason: string): void;
+  resume(): void;
+}
+
 export interface Source {
   /** Fills the store; resolves when the initial state is in it. */
-  start(store: DesiredStore, ctx: { previousGeneration(key: string): { generation: number; specHash?: string } | undefined }): Promise<void>;
+  start(store: DesiredStore, ctx: SourceContext): Promise<void>;
   stop(): Promise<void>;
   /** The source's complaint about a key's latest version. */
   problemFor?(key: string): string | undefined;
+  /** The engine removed everything it made for key (kube mode drops its finalizer then). */
+  onTeardown?(key: string): void;
 }
 
 export interface AgentOptions {
@@ -91,6 +102,7 @@ export class Agent {
       enqueue: (key) => this.queue.add(key),
       now: () => new Date().toISOString(),
       problemFor: (key) => opts.source.problemFor?.(key),
+      onTeardown: (key) => opts.source.onTeardown?.(key),
     };
   }
 
@@ -111,10 +123,15 @@ export class Agent {
       this.server = await startMetricsServer({
         addr: this.opts.metricsAddr,
         registry: this.metrics.registry,
-        health: { live: () => true, ready: () => ({ ok: this.isReady, reason: this.isReady ? 'ready' : 'initial sync in progress' }) },
+        health: { live: () => true, ready: () => this.readiness() },
       });
     }
-    await this.opts.source.start(this.store, { previousGeneration: (key) => this.status.get(key) });
+    await this.opts.source.start(this.store, {
+      previousGeneration: (key) => this.status.get(key),
+      enqueue: (key) => this.queue.add(key),
+      pause: (reason) => this.pause(reason),
+      resume: () => this.resume(),
+    });
     this.enqueueAll();
     await this.queue.drained();
     const gc = collectGarbage({ dp, ledger: this.ledger, netnsDir: config.netnsDir });
@@ -138,6 +155,27 @@ export class Agent {
 
   ready(): boolean {
     return this.isReady;
+  }
+
+  private pausedFor: string | undefined;
+
+  private pause(reason: string): void {
+    if (this.pausedFor === undefined) log.warn('kernel work paused', { reason });
+    this.pausedFor = reason;
+    this.queue.pause();
+  }
+
+  private resume(): void {
+    if (this.pausedFor === undefined) return;
+    log.info('kernel work resumed', { after: this.pausedFor });
+    this.pausedFor = undefined;
+    this.queue.resume();
+  }
+
+  private readiness(): { ok: boolean; reason: string } {
+    if (!this.isReady) return { ok: false, reason: 'initial sync in progress' };
+    if (this.pausedFor !== undefined) return { ok: false, reason: `paused: ${this.pausedFor}` };
+    return { ok: true, reason: 'ready' };
   }
 
   /** Finishes the running reconciles and stops; kernel state stays as it is (containers keep their network). */

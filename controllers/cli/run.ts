@@ -10,12 +10,18 @@ import { FileSource } from '../source/file/source.js';
 import { formatProblem } from '../source/file/parse.js';
 import { FileStatusSink, problemsPath } from '../status/file-sink.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
+import { runKube } from './run-kube.js';
 import { COMMON_OPTIONS, DEFAULTS, UsageError, absoluteDir, parse, parseCount, parseDuration } from './options.js';
 
 export const RUN_HELP = `Usage: nodenet run --dir DIR [options]
+       nodenet run --kube [--kubeconfig PATH] [options]
 
-Watches DIR (nested folders, *.yaml/*.yml/*.json, multi-document) and converges this node.
+Watches DIR (nested folders, *.yaml/*.yml/*.json, multi-document), or the Kubernetes API, and
+converges this node.
   --dir DIR              manifests directory (file mode)
+  --kube                 Kubernetes mode: custom resources in, status subresource out
+  --kubeconfig PATH      kube mode: kubeconfig (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)
+  --orphan-sweep DUR     kube mode: how often to clear finalizers of deleted nodes, 0 = only on demand (default 5m)
   --state-dir DIR        ledger, status and sandbox files (default ${DEFAULTS.stateDir})
   --netns-dir DIR        where created namespaces are mounted (default ${DEFAULTS.netnsDir})
   --metrics-addr H:P     /metrics /healthz /readyz listen address, "off" to disable (default ${DEFAULTS.metricsAddr})
@@ -33,10 +39,18 @@ export async function runCommand(args: string[]): Promise<number> {
     resync: { type: 'string', default: DEFAULTS.resync },
     concurrency: { type: 'string', default: DEFAULTS.concurrency },
     'wait-for-lock': { type: 'string', default: '0' },
+    kube: { type: 'boolean', default: false },
+    kubeconfig: { type: 'string' },
+    'orphan-sweep': { type: 'string', default: '5m' },
   });
   if (values.help) {
     console.log(RUN_HELP);
     return 0;
+  }
+  if (values.kube) {
+    if (values.dir) throw new UsageError('run: --dir and --kube exclude each other');
+    setLogLevel(values['log-level'] as Level);
+    return runKube(values);
   }
   if (!values.dir) throw new UsageError('run: --dir is required (the directory of Network/Sandbox/Attachment manifests)');
   const dir = absoluteDir('dir', values.dir);

@@ -25,6 +25,7 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
   if (!desired) {
     await detach(ctx, key, { release: true });
     await ctx.status.remove(key);
+    ctx.onTeardown?.(key);
     return;
   }
   const a = resolveAttachment(desired.object as Attachment);

@@ -31,4 +31,6 @@ export interface EngineContext {
   now(): string;
   /** A source's complaint about this object's latest declared version, if any. */
   problemFor?(key: string): string | undefined;
+  /** Called when a teardown path has removed everything made for key (kernel, files, ledger). */
+  onTeardown?(key: string): void;
 }

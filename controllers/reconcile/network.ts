@@ -175,4 +175,5 @@ async function teardownNetwork(ctx: EngineContext, name: string): Promise<void> 
     await ctx.firewall.sync();
   }
   await ctx.status.remove(makeKey('Network', name));
+  ctx.onTeardown?.(makeKey('Network', name));
 }

@@ -182,4 +182,5 @@ async function teardownSandbox(ctx: EngineContext, key: string): Promise<void> {
   }
   if (!ctx.config.dryRun) rmSync(sandboxFilesDir(ctx.config.stateDir, key), { recursive: true, force: true });
   await ctx.status.remove(key);
+  ctx.onTeardown?.(key);
 }

@@ -1,0 +1,96 @@
+// `nodenet run --kube`: the agent with custom resources as desired state and the status
+// subresource as its report. In a pod it uses the in-cluster config (KUBERNETES_SERVICE_HOST),
+// by hand --kubeconfig or the default kubeconfig loading ($KUBECONFIG, ~/.kube/config).
+import { KubeConfig } from '@kubernetes/client-node';
+import { DEFAULT_NETNS_DIRS } from '../../api/v1alpha1/validate.js';
+import { Agent } from '../agent/agent.js';
+import { AgentLock } from '../agent/lock.js';
+import { createKernelParts } from '../dataplane/factory.js';
+import { log } from '../lib/log.js';
+import { KubeApi } from '../source/kube/api.js';
+import { EventRecorder } from '../source/kube/events.js';
+import { KubeSource } from '../source/kube/source.js';
+import { KubeStatusSink } from '../status/kube-sink.js';
+import { UsageError, absoluteDir, parseCount, parseDuration } from './options.js';
+
+export interface KubeRunValues {
+  kubeconfig?: string | undefined;
+  'node-name': string;
+  'state-dir': string;
+  'netns-dir': string;
+  'metrics-addr': string;
+  resync: string;
+  concurrency: string;
+  'wait-for-lock': string;
+  'orphan-sweep': string;
+}
+
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export function loadKubeConfig(kubeconfig: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (kubeconfig) kc.loadFromFile(kubeconfig);
+    else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+    else kc.loadFromDefault();
+  } catch (cause) {
+    throw new Error(`load kubeconfig ${kubeconfig ?? '(in-cluster or default)'}`, { cause });
+  }
+  if (!kc.getCurrentCluster()) throw new UsageError('no current cluster in the kubeconfig: pass --kubeconfig or run in a pod');
+  return kc;
+}
+
+export async function runKube(values: KubeRunValues): Promise<number> {
+  const node = values['node-name'];
+  if (!DNS_SUBDOMAIN.test(node)) throw new UsageError(`--node-name ${JSON.stringify(node)} is not a Kubernetes node name (DNS subdomain)`);
+  const kc = loadKubeConfig(values.kubeconfig);
+  const stateDir = absoluteDir('state-dir', values['state-dir']);
+  const netnsDir = absoluteDir('netns-dir', values['netns-dir']);
+  const lock = await AgentLock.acquire({ stateDir, waitMs: parseDuration('wait-for-lock', values['wait-for-lock']) });
+  const api = new KubeApi(kc);
+  const events = new EventRecorder({ api, node });
+  // The source writes reports of objects the engine never sees through the sink, and the sink
+  // asks the source whether an erased report is still wanted: built in this order, linked late.
+  let sink: KubeStatusSink | undefined;
+  const source = new KubeSource({
+    kc,
+    api,
+    node,
+    validate: { netnsDirs: [netnsDir, ...DEFAULT_NETNS_DIRS] },
+    events,
+    reportProblem: (key, raw, reason, message) => sink!.reportProblem(key, raw, reason, message),
+    orphanSweepMs: parseDuration('orphan-sweep', values['orphan-sweep']),
+    resyncMs: parseDuration('resync', values.resync),
+  });
+  sink = new KubeStatusSink({ api, node, view: source, events });
+  const agent = new Agent({
+    config: { netnsDir, stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: node },
+    ...createKernelParts(),
+    source,
+    statusSink: sink,
+    metricsAddr: values['metrics-addr'] === 'off' ? null : values['metrics-addr'],
+    resyncMs: parseDuration('resync', values.resync),
+    concurrency: parseCount('concurrency', values.concurrency, 1, 256),
+  });
+  const stopped = new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      log.info('stopping', { signal });
+      agent
+        .stop()
+        .then(() => sink!.close(5000))
+        .then(() => events.flushed())
+        .then(
+          () => lock.release().then(() => resolve(0)),
+          (err: unknown) => {
+            log.error('stop failed', { err });
+            resolve(1);
+          },
+        );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  log.info('kube mode', { node, server: kc.getCurrentCluster()?.server, finalizer: source.finalizer });
+  await agent.start();
+  return stopped;
+}
