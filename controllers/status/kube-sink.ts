@@ -73,7 +73,7 @@ export class KubeStatusSink implements StatusSink {
     this.writer.schedule(key, { op: 'put', status: rec.status });
   }
 
-  async remove(key: string): Promise<void> {
+  async remove(key: string, _rec?: StatusRecord): Promise<void> {
     this.writer.schedule(key, { op: 'remove' });
   }
 
@@ -117,11 +117,11 @@ export class KubeStatusSink implements StatusSink {
         if (code === 404) return;
         if (code === 409) {
           this.conflicts++;
-          // Others write the same object (Network entries): spread the retries out a little.
-          await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 5 * (attempt + 1))));
+          // Others write the same object (Network entries): back off with full jitter.
+          await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 10 * 2 ** attempt)));
           continue;
         }
-        throw new Error(`write status of ${kind} ${namespace ? `${namespace}/` : ''}${name}`, { cause: err });
+        throw err;
       }
       this.notable(kind, obj, next);
       return;

@@ -20,8 +20,30 @@ export interface ObjectList<T> {
   metadata?: { resourceVersion?: string };
 }
 
+/** A failed API call: what was tried, the HTTP code and the server's Status message. */
+export class KubeApiError extends Error {
+  constructor(
+    what: string,
+    readonly code: number | undefined,
+    detail: string,
+  ) {
+    super(`${what}: ${detail}`);
+    this.name = 'KubeApiError';
+  }
+}
+
+/** Runs one call; client-node's errors (whose messages carry every header) become KubeApiErrors. */
+async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new KubeApiError(what, apiCode(err), apiErrorText(err));
+  }
+}
+
 /** The HTTP status of a failed API call, or undefined for transport errors. */
 export function apiCode(err: unknown): number | undefined {
+  if (err instanceof KubeApiError) return err.code;
   if (err instanceof ApiException) return err.code;
   const c = (err as { code?: unknown; statusCode?: unknown } | undefined)?.statusCode ?? (err as { code?: unknown } | undefined)?.code;
   return typeof c === 'number' ? c : undefined;
@@ -58,61 +80,56 @@ export class KubeApi {
 
   /** The object, or undefined when it does not exist. */
   async get(kind: Kind, name: string, namespace?: string): Promise<KubeObject | undefined> {
+    const base = { group: GROUP, version: VERSION, plural: PLURALS[kind], name };
     try {
-      const base = { group: GROUP, version: VERSION, plural: PLURALS[kind], name };
-      return (await (namespace
-        ? this.custom.getNamespacedCustomObject({ ...base, namespace })
-        : this.custom.getClusterCustomObject(base))) as KubeObject;
+      return (await call(`get ${kind} ${namespace ? `${namespace}/` : ''}${name}`, () =>
+        namespace ? this.custom.getNamespacedCustomObject({ ...base, namespace }) : this.custom.getClusterCustomObject(base),
+      )) as KubeObject;
     } catch (err) {
       if (apiCode(err) === 404) return undefined;
-      throw new Error(`get ${kind} ${namespace ? `${namespace}/` : ''}${name}`, { cause: err });
+      throw err;
     }
   }
 
   /** Every object of kind (all namespaces), optionally field-selected. */
   async list(kind: Kind, opts: { fieldSelector?: string } = {}): Promise<ObjectList<KubeObject>> {
-    try {
-      return (await this.custom.listClusterCustomObject({
+    const what = `list ${PLURALS[kind]}${opts.fieldSelector ? ` (${opts.fieldSelector})` : ''}`;
+    return (await call(what, () =>
+      this.custom.listClusterCustomObject({
         group: GROUP,
         version: VERSION,
         plural: PLURALS[kind],
         ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}),
-      })) as ObjectList<KubeObject>;
-    } catch (err) {
-      throw new Error(`list ${PLURALS[kind]}${opts.fieldSelector ? ` (${opts.fieldSelector})` : ''}`, { cause: err });
-    }
+      }),
+    )) as ObjectList<KubeObject>;
   }
 
   /** PUT of the status subresource; the object's resourceVersion makes it conditional (409 when stale). */
   async replaceStatus(kind: Kind, obj: KubeObject): Promise<KubeObject> {
     const { name, namespace } = obj.metadata;
     const base = { group: GROUP, version: VERSION, plural: PLURALS[kind], name, body: obj, fieldManager: FIELD_MANAGER };
-    return (await (namespace
-      ? this.custom.replaceNamespacedCustomObjectStatus({ ...base, namespace })
-      : this.custom.replaceClusterCustomObjectStatus(base))) as KubeObject;
+    return (await call(`update status of ${kind} ${namespace ? `${namespace}/` : ''}${name}`, () =>
+      namespace ? this.custom.replaceNamespacedCustomObjectStatus({ ...base, namespace }) : this.custom.replaceClusterCustomObjectStatus(base),
+    )) as KubeObject;
   }
 
   /** JSON merge patch of the main resource (metadata only: finalizers, with a resourceVersion precondition). */
   async mergePatch(kind: Kind, ref: { name: string; namespace?: string }, body: unknown): Promise<KubeObject> {
     const base = { group: GROUP, version: VERSION, plural: PLURALS[kind], name: ref.name, body, fieldManager: FIELD_MANAGER };
-    return (await (ref.namespace
-      ? this.custom.patchNamespacedCustomObject({ ...base, namespace: ref.namespace }, MERGE())
-      : this.custom.patchClusterCustomObject(base, MERGE()))) as KubeObject;
+    return (await call(`patch ${kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`, () =>
+      ref.namespace ? this.custom.patchNamespacedCustomObject({ ...base, namespace: ref.namespace }, MERGE()) : this.custom.patchClusterCustomObject(base, MERGE()),
+    )) as KubeObject;
   }
 
   async listNodes(opts: { fieldSelector?: string } = {}): Promise<ObjectList<NodeObject>> {
-    try {
-      return (await this.core.listNode(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {})) as unknown as ObjectList<NodeObject>;
-    } catch (err) {
-      throw new Error('list nodes', { cause: err });
-    }
+    return (await call('list nodes', () => this.core.listNode(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}))) as unknown as ObjectList<NodeObject>;
   }
 
   async createEvent(namespace: string, body: CoreV1Event): Promise<void> {
-    await this.core.createNamespacedEvent({ namespace, body });
+    await call(`create event in ${namespace}`, () => this.core.createNamespacedEvent({ namespace, body }));
   }
 
   async patchEvent(namespace: string, name: string, body: unknown): Promise<void> {
-    await this.core.patchNamespacedEvent({ namespace, name, body }, MERGE());
+    await call(`patch event ${namespace}/${name}`, () => this.core.patchNamespacedEvent({ namespace, name, body }, MERGE()));
   }
 }

@@ -59,7 +59,7 @@ export async function updateFinalizers(opts: {
       if (code === 404) return 'gone';
       // 422/403: e.g. no new finalizers on an object being deleted, or an admission policy said no.
       if (code === 422 || code === 403) return 'refused';
-      if (code !== 409) throw new Error(`update finalizers of ${kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`, { cause: err });
+      if (code !== 409) throw err;
     }
     obj = await api.get(kind, ref.name, ref.namespace);
   }

@@ -10,7 +10,7 @@ import type { Source, SourceContext } from '../../agent/agent.js';
 import { errorText, log } from '../../lib/log.js';
 import type { ClusterView } from '../../status/kube-sink.js';
 import type { DesiredStore } from '../../store/desired.js';
-import { apiErrorText, type KubeApi } from './api.js';
+import type { KubeApi } from './api.js';
 import type { EventRecorder } from './events.js';
 import { finalizerFor, hasFinalizer, updateFinalizers } from './finalizers.js';
 import { Informer } from './informer.js';
@@ -223,7 +223,7 @@ export class KubeSource implements Source, ClusterView {
         }
         log.debug('finalizer', { key: entry.key, op, outcome });
       } catch (err) {
-        log.warn('finalizer update failed; will retry', { key: entry.key, op, err: `${errorText(err)} (${apiErrorText((err as Error).cause)})` });
+        log.warn('finalizer update failed; will retry', { key: entry.key, op, err: errorText(err) });
         if (op === 'remove') this.releasing.delete(entry.key);
         setTimeout(() => this.scheduleRecompute(), 1000).unref();
       } finally {
