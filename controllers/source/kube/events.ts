@@ -28,6 +28,7 @@ interface Sent {
   count: number;
   /** When the first one was created: the dedupe window starts there. */
   at: number;
+  patchPending?: boolean;
 }
 
 const MESSAGE_MAX = 1024;
@@ -54,10 +55,21 @@ export class EventRecorder {
       this.dropped++;
       return;
     }
+    if (repeat) {
+      // One patch in flight carries every repeat recorded until it is sent.
+      if (!prev.patchPending) {
+        prev.patchPending = true;
+        this.chain = this.chain.then(() => this.patchCount(prev, dedupeKey, now));
+      }
+      return;
+    }
+    // Known at once, so repeats recorded before it is sent count on it.
+    const namespace = obj.metadata.namespace ?? 'default';
+    const sent: Sent = { namespace, name: `${obj.metadata.name}.${randomBytes(8).toString('hex')}`, count: 1, at: now };
+    this.sent.set(dedupeKey, sent);
+    this.prune(now);
     // Sent one at a time: events are few, and ordering them keeps counts monotonic.
-    this.chain = this.chain.then(() =>
-      repeat ? this.patchCount(prev, dedupeKey, now) : this.create({ kind, obj, type, reason, message: text, dedupeKey, now }),
-    );
+    this.chain = this.chain.then(() => this.create({ kind, obj, type, reason, message: text, dedupeKey, now }, sent));
   }
 
   /** Resolves when every event recorded so far was sent (or failed). */
@@ -66,6 +78,7 @@ export class EventRecorder {
   }
 
   private async patchCount(prev: Sent, dedupeKey: string, now: number): Promise<void> {
+    prev.patchPending = false;
     try {
       await this.opts.api.patchEvent(prev.namespace, prev.name, { count: prev.count, lastTimestamp: new Date(now).toISOString() });
     } catch (err) {
@@ -75,17 +88,14 @@ export class EventRecorder {
     }
   }
 
-  private async create(e: { kind: Kind; obj: KubeObject; type: EventType; reason: string; message: string; dedupeKey: string; now: number }): Promise<void> {
+  private async create(e: { kind: Kind; obj: KubeObject; type: EventType; reason: string; message: string; dedupeKey: string; now: number }, sent: Sent): Promise<void> {
     const ts = new Date(e.now).toISOString();
-    // Events of cluster-scoped objects live in "default", as kubectl expects.
-    const namespace = e.obj.metadata.namespace ?? 'default';
-    const name = `${e.obj.metadata.name}.${randomBytes(8).toString('hex')}`;
     try {
-      await this.opts.api.createEvent(namespace, this.build(e, namespace, name, ts));
-      this.sent.set(e.dedupeKey, { namespace, name, count: 1, at: e.now });
-      this.prune(e.now);
+      // Events of cluster-scoped objects live in "default", as kubectl expects.
+      await this.opts.api.createEvent(sent.namespace, this.build(e, sent.namespace, sent.name, ts));
     } catch (err) {
       // A lost event is only a lost hint; status carries the truth.
+      if (this.sent.get(e.dedupeKey) === sent) this.sent.delete(e.dedupeKey);
       log.debug('event not recorded', { reason: e.reason, object: e.obj.metadata.name, err: errorText(err) });
     }
   }
@@ -133,6 +143,7 @@ export class EventRecorder {
   private prune(now: number): void {
     const window = this.opts.dedupeMs ?? 600_000;
     if (this.sent.size < 1000) return;
+    for (const [k, b] of this.buckets) if (b.tokens >= (this.opts.burst ?? 10) && now - b.at > window) this.buckets.delete(k);
     for (const [k, s] of this.sent) if (now - s.at >= window) this.sent.delete(k);
   }
 
