@@ -10,7 +10,6 @@ import { FileSource } from '../source/file/source.js';
 import { formatProblem } from '../source/file/parse.js';
 import { FileStatusSink, problemsPath } from '../status/file-sink.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
-import { runKube } from './run-kube.js';
 import { COMMON_OPTIONS, DEFAULTS, UsageError, absoluteDir, parse, parseCount, parseDuration } from './options.js';
 
 export const RUN_HELP = `Usage: nodenet run --dir DIR [options]
@@ -50,6 +49,8 @@ export async function runCommand(args: string[]): Promise<number> {
   if (values.kube) {
     if (values.dir) throw new UsageError('run: --dir and --kube exclude each other');
     setLogLevel(values['log-level'] as Level);
+    // Loaded on demand: @kubernetes/client-node takes about a second to import.
+    const { runKube } = await import('./run-kube.js');
     return runKube(values);
   }
   if (!values.dir) throw new UsageError('run: --dir is required (the directory of Network/Sandbox/Attachment manifests)');
