@@ -150,3 +150,20 @@ test('deleting the shared network waits for both nodes', async () => {
   assert.deepEqual(policy.refused, []);
   assert.deepEqual(policy.denied, [], 'two nodes writing one network stay within the admission policy');
 });
+
+test('moving a sandbox to the other node: the old node tears down and lets go, the new one takes over', async () => {
+  await w.patch('Sandbox', 'sb', { spec: { nodeName: 'node-a' } });
+  await until(async () => {
+    const sb = await w.get('Sandbox', 'sb');
+    return nodeReady(sb, 'node-a') && JSON.stringify(sb!.metadata.finalizers) === '["node.nodenet.io/node-a"]';
+  }, 'sb on node-a, node-b\'s finalizer gone', 20_000);
+  assert.deepEqual(namespacesIn(netnsB), [], 'node-b removed its namespace');
+  assert.ok(namespacesIn(s.netnsDir).includes('sb'));
+  const att = await until(async () => {
+    const o = await w.get('Attachment', 'sb-net-b');
+    return o?.status?.nodeName === 'node-a' ? o : undefined;
+  }, 'node-a claims the attachment after node-b released it');
+  assert.equal(readyOf(att), 'False:NetworkNotFound', 'net-b is realized on no node now');
+  // node-a may try to claim before node-b has released: refused, retried, accepted after the release.
+  assert.deepEqual([...new Set(policy.denied.map((d) => d.split(':')[0]))].filter((d) => d !== 'agent-node-a UPDATE attachments/status sb-net-b'), []);
+});

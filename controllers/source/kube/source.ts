@@ -10,6 +10,7 @@ import type { Source, SourceContext } from '../../agent/agent.js';
 import { errorText, log } from '../../lib/log.js';
 import type { ClusterView } from '../../status/kube-sink.js';
 import type { DesiredStore } from '../../store/desired.js';
+import { parseKey } from '../../store/keys.js';
 import type { KubeApi } from './api.js';
 import type { EventRecorder } from './events.js';
 import { finalizerFor, hasFinalizer, updateFinalizers } from './finalizers.js';
@@ -117,8 +118,25 @@ export class KubeSource implements Source, ClusterView {
   onTeardown(key: string): void {
     const entry = this.view.raw.get(key);
     this.releasing.delete(key);
-    if (!entry || !hasFinalizer(entry.raw, this.finalizer) || this.store?.get(key) || this.view.desired.has(key)) return;
-    this.changeFinalizer(entry, 'remove');
+    if (this.store?.get(key) || this.view.desired.has(key)) return;
+    if (!entry) {
+      // Out of sight: a Sandbox moved to another node has left this node's field selection.
+      void this.releaseUnseen(key);
+      return;
+    }
+    if (hasFinalizer(entry.raw, this.finalizer)) this.changeFinalizer(entry, 'remove');
+  }
+
+  private async releaseUnseen(key: string): Promise<void> {
+    const { kind, namespace, name } = parseKey(key);
+    try {
+      const raw = await this.opts.api.get(kind, name, namespace);
+      if (!raw || !hasFinalizer(raw, this.finalizer) || this.view.raw.has(key)) return;
+      if (kind === 'Sandbox' && !isDeleting(raw) && (raw.spec as { nodeName?: unknown } | undefined)?.nodeName === this.opts.node) return;
+      this.changeFinalizer({ key, kind, raw }, 'remove');
+    } catch (err) {
+      log.warn('could not read an object to release its finalizer', { key, err: errorText(err) });
+    }
   }
 
   private onState(): void {
