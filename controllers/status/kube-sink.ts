@@ -155,16 +155,24 @@ export class KubeStatusSink implements StatusSink {
     return undefined;
   }
 
-  /** Events for Ready flips and for a new reason while not ready (Conflict, InvalidSpec...). */
+  /** Events for Ready flips, a new reason while not ready (Conflict, InvalidSpec...), and Degraded turning True. */
   private notable(kind: Kind, before: KubeObject, after: Record<string, unknown>): void {
     const events = this.opts.events;
     if (!events) return;
-    const was = conditionOf(this.ownPart(kind, before)?.conditions as Condition[] | undefined, 'Ready');
-    const now = conditionOf(this.ownPart(kind, { ...before, status: after })?.conditions as Condition[] | undefined, 'Ready');
-    if (!now || (was?.status === now.status && (now.status === 'True' || was.reason === now.reason))) return;
+    const cond = (o: KubeObject, type: string): Condition | undefined => conditionOf(this.ownPart(kind, o)?.conditions as Condition[] | undefined, type);
+    const next = { ...before, status: after };
     const where = kind === 'Network' ? ` on node ${this.opts.node}` : '';
-    if (now.status === 'True') events.record(kind, before, 'Normal', 'Ready', `converged${where}`);
-    else events.record(kind, before, 'Warning', now.reason, `${now.message || now.reason}${where}`);
+    const was = cond(before, 'Ready');
+    const now = cond(next, 'Ready');
+    if (now && !(was?.status === now.status && (now.status === 'True' || was.reason === now.reason))) {
+      if (now.status === 'True') events.record(kind, before, 'Normal', 'Ready', `converged${where}`);
+      else events.record(kind, before, 'Warning', now.reason, `${now.message || now.reason}${where}`);
+    }
+    const degradedWas = cond(before, 'Degraded');
+    const degraded = cond(next, 'Degraded');
+    if (degraded?.status === 'True' && !(degradedWas?.status === 'True' && degradedWas.reason === degraded.reason)) {
+      events.record(kind, before, 'Warning', degraded.reason, `${degraded.message || degraded.reason}${where}`);
+    }
   }
 
   /** This node's part of an object's status. */

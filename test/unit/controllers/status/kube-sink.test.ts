@@ -153,9 +153,14 @@ describe('KubeStatusSink', () => {
       await sink.write('Sandbox/default/sb', rec('Sandbox', 'sb', { observedGeneration: 1, conditions: [{ ...cond('Ready', ok, reason), message: ok ? '' : reason }] }, 'default'));
       await sink.idle();
     }
+    const degraded = { ...cond('Degraded', true, 'DnsFallback'), message: 'only loopback resolvers' };
+    for (let i = 0; i < 2; i++) {
+      await sink.write('Sandbox/default/sb', rec('Sandbox', 'sb', { observedGeneration: 1 + i, conditions: [cond('Ready', true), degraded] }, 'default'));
+      await sink.idle();
+    }
     await events.flushed();
     const list = await raw(w.admin, { path: `/api/v1/namespaces/default/events?fieldSelector=involvedObject.uid=${sb.metadata.uid}` });
     const seen = (list.body.items as { reason: string; type: string; count: number }[]).map((e) => `${e.type}/${e.reason}x${e.count}`).sort();
-    assert.deepEqual(seen, ['Normal/Readyx2', 'Warning/Conflictx1', 'Warning/NetnsNotFoundx1']);
+    assert.deepEqual(seen, ['Normal/Readyx2', 'Warning/Conflictx1', 'Warning/DnsFallbackx1', 'Warning/NetnsNotFoundx1']);
   });
 });
