@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Condition } from '../../api/v1alpha1/types.js';
 import { allReady, startAgent, statusMap, waitStatus } from '../helpers/agent-process.js';
 import type { Obj } from '../helpers/kube.js';
-import { kernelSnapshot, maskValues } from '../helpers/kernel-snapshot.js';
+import { kernelSnapshot, maskValues } from '../helpers/kernel-compare.js';
 import { keyOfObj, kubeExamples, nodeReady, startKubeAgent, startKubeWorld, statusFor, until, type KubeWorld } from '../helpers/kube.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 import { scratch, type Scratch } from '../helpers/scratch.js';

@@ -1,4 +1,4 @@
-// A comparable picture of what nodenet made in the kernel: our links (kind, MTU, master, alias,
+// A picture of what nodenet made in the kernel that two runs can be compared by: our links (kind, MTU, master, alias,
 // up) with their addresses and routes in the host namespace, every namespace under the netns dir
 // with its links, addresses, routes, the sysctls we set, and the nftables table (JSON, handles
 // and counters dropped, set elements sorted). ifindexes and host-side MACs are left out: random.
