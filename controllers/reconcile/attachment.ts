@@ -19,6 +19,7 @@ import { planAttachment, type AttachmentDesired, type AttachmentObserved } from 
 import type { EngineContext } from './context.js';
 import { report } from './report.js';
 import { applySteps } from './steps.js';
+import { ownedByAttachment } from '../ownership/reconciled.js';
 
 export async function reconcileAttachment(ctx: EngineContext, key: string): Promise<Result | void> {
   const desired = ctx.store.get(key);
@@ -104,6 +105,7 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
   if ('conflict' in plan) return notReady(ctx, desired, 'Conflict', plan.conflict);
   applySteps(ctx.dp, plan.steps);
   await ctx.firewall.sync();
+  const owned = ownedByAttachment({ dp: ctx.dp, d, observed: plan.recreate ? undefined : obs, net, object: desired.object as Attachment });
   if (!prev) ctx.enqueue(net.key); // its status counts allocations
   if (!prev || prev.ipv4 !== rec.ipv4 || JSON.stringify(prev.aliases) !== JSON.stringify(rec.aliases)) {
     ctx.enqueue(a.sandboxKey);
@@ -122,6 +124,7 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
       ...(poolsOf(net)[0] ? { gateway: poolsOf(net)[0]!.gateway } : {}),
       defaultRoute: d.gateways.length > 0,
       ports: net.internal ? [] : resolveAttachment(desired.object as Attachment, net).ports,
+      ...(owned ? { owned } : {}),
     },
     ...(net.internal && a.ports.length
       ? { degraded: { reason: 'PortsNotPublished', message: `network ${a.network} is internal: its ports are not published` } }

@@ -13,6 +13,7 @@ import type { EngineContext } from './context.js';
 import { report } from './report.js';
 import { applySteps, type Step } from './steps.js';
 import { detach } from './attachment.js';
+import { ownedByNetwork } from '../ownership/reconciled.js';
 
 export interface BridgeObserved {
   link: Link | undefined;
@@ -133,6 +134,7 @@ export async function reconcileNetwork(ctx: EngineContext, name: string): Promis
   await ctx.firewall.sync();
   // A bridge made again (first time, or after it vanished) has no ports: attachments re-join it.
   if (changed > 0) for (const a of ctx.store.attachmentsOfNetwork(name)) ctx.enqueue(a);
+  const owned = ownedByNetwork({ dp: ctx.dp, net: n, observed: plan.created ? undefined : obs.link, sysctls: bridgeSysctls(n) });
   const missingBrNf = !n.enableICC && obs.sysctls['net/bridge/bridge-nf-call-iptables'] === undefined;
   await report(ctx, desired, {
     ready: true,
@@ -146,6 +148,7 @@ export async function reconcileNetwork(ctx: EngineContext, name: string): Promis
       subnets: poolsOf(n).map((p) => p.subnet),
       gateways: poolsOf(n).map((p) => p.gateway),
       allocated: ctx.ipam.count(name),
+      ...(owned ? { owned } : {}),
     },
   });
 }

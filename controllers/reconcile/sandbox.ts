@@ -13,6 +13,7 @@ import type { EngineContext } from './context.js';
 import { report } from './report.js';
 import { renderHosts, renderResolvConf, type HostsEntry } from './sandbox-files.js';
 import { applySteps, type Step } from './steps.js';
+import { ownedBySandbox } from '../ownership/reconciled.js';
 
 export function sandboxFilesDir(stateDir: string, key: string): string {
   const { namespace, name } = parseKey(key);
@@ -44,7 +45,14 @@ export async function reconcileSandbox(ctx: EngineContext, key: string): Promise
     ...(files.dnsFallback
       ? { degraded: { reason: 'DnsFallback', message: 'the host has only loopback resolvers; using 8.8.8.8/8.8.4.4 (set spec.dns.nameservers)' } }
       : {}),
-    facts: { netnsPath: sb.netnsPath, adopted: sb.adopted, hostnameFile: files.hostname, hostsFile: files.hosts, resolvConf: files.resolv },
+    facts: {
+      netnsPath: sb.netnsPath,
+      adopted: sb.adopted,
+      hostnameFile: files.hostname,
+      hostsFile: files.hosts,
+      resolvConf: files.resolv,
+      owned: ownedBySandbox({ netnsPath: sb.netnsPath, created: !sb.adopted, files: [files.hostname, files.hosts, files.resolv] }),
+    },
   });
 }
 
