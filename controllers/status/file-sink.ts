@@ -45,6 +45,8 @@ export function readStatusFiles(stateDir: string): StatusRecord[] {
     }
     for (const e of entries) {
       const p = join(dir, e);
+      // status/Node/ holds the node's own report (controllers/hostcheck), not an object's.
+      if (dir === statusDir(stateDir) && e === 'Node') continue;
       if (statSync(p).isDirectory()) walk(p);
       else if (e.endsWith('.json') && !e.startsWith('.')) {
         try {
