@@ -23,6 +23,8 @@ import { StatusStore } from '../status/store.js';
 import { DesiredStore } from '../store/desired.js';
 import { parseKey } from '../store/keys.js';
 import { collectGarbage } from './gc.js';
+import { auditFirewall } from '../audit/firewall-audit.js';
+import { currentObject, inObjectScope } from '../audit/scope.js';
 import { dependentsOf, keysFor, ledgerKeys } from './routing.js';
 
 export interface Source {
@@ -65,10 +67,10 @@ export class Agent {
     this.status = new StatusStore(opts.statusSink);
     this.store = new DesiredStore(validateCrossObject);
     const ipam = new Ipam(this.ledger);
-    const firewall = new FirewallSync(opts.firewall, () => buildFirewallModel(this.store, this.ledger, ipam));
+    const firewall = new FirewallSync(auditFirewall(opts.firewall, this.metrics), () => buildFirewallModel(this.store, this.ledger, ipam));
     this.queue = new WorkQueue({
       concurrency: opts.concurrency,
-      handler: (key) => this.reconcile(key),
+      handler: (key) => inObjectScope(key, () => this.reconcile(key)),
       hooks: {
         onResult: (key, outcome, ms, err) => {
           const kind = parseKey(key).kind;
@@ -100,7 +102,8 @@ export class Agent {
     dp.onOp((ev) => {
       this.metrics.kernelOps.inc({ op: ev.op.op, result: ev.ok ? 'ok' : 'error' });
       // The audit trail: every kernel change, once.
-      log.info('kernel change', { ns: ev.ns ?? 'host', change: this.opts.describe(ev.op, ev.ns), ok: ev.ok, ...(ev.error ? { error: ev.error } : {}) });
+      const object = currentObject();
+      log.info('kernel change', { ...(object ? { object } : {}), ns: ev.ns ?? 'host', change: this.opts.describe(ev.op, ev.ns), ok: ev.ok, ...(ev.error ? { error: ev.error } : {}) });
     });
     await this.status.load();
     this.status.onChange((key, rec) => this.onStatus(key, rec?.status.conditions as never));
