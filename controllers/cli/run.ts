@@ -11,6 +11,7 @@ import { formatProblem } from '../source/file/parse.js';
 import { FileStatusSink, problemsPath } from '../status/file-sink.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import { COMMON_OPTIONS, DEFAULTS, UsageError, absoluteDir, parse, parseCount, parseDuration } from './options.js';
+import { OBSERVE_HELP, OBSERVE_OPTIONS, parseObserve, startObservers, type Observers } from './observe.js';
 
 export const RUN_HELP = `Usage: nodenet run --dir DIR [options]
 
@@ -23,7 +24,8 @@ Watches DIR (nested folders, *.yaml/*.yml/*.json, multi-document) and converges 
   --concurrency N        reconciles in parallel (default ${DEFAULTS.concurrency})
   --node-name NAME       this node's name (default $NODE_NAME or the hostname)
   --wait-for-lock DUR    if another agent runs on this node, wait this long for it to exit (default 0: refuse)
-  --log-level LEVEL      debug|info|warn|error`;
+  --log-level LEVEL      debug|info|warn|error
+${OBSERVE_HELP}`;
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values } = parse(args, {
@@ -33,6 +35,7 @@ export async function runCommand(args: string[]): Promise<number> {
     resync: { type: 'string', default: DEFAULTS.resync },
     concurrency: { type: 'string', default: DEFAULTS.concurrency },
     'wait-for-lock': { type: 'string', default: '0' },
+    ...OBSERVE_OPTIONS,
   });
   if (values.help) {
     console.log(RUN_HELP);
@@ -43,6 +46,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`run: --dir ${dir} is not a directory`);
   setLogLevel(values['log-level'] as Level);
   const stateDir = absoluteDir('state-dir', values['state-dir']);
+  const observe = parseObserve(values);
   const lock = await AgentLock.acquire({ stateDir, waitMs: parseDuration('wait-for-lock', values['wait-for-lock']) });
   const netnsDir = absoluteDir('netns-dir', values['netns-dir']);
   const source = new FileSource({
@@ -61,10 +65,11 @@ export async function runCommand(args: string[]): Promise<number> {
     resyncMs: parseDuration('resync', values.resync),
     concurrency: parseCount('concurrency', values.concurrency, 1, 256),
   });
+  let observers: Observers | undefined;
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       log.info('stopping', { signal });
-      agent.stop().then(
+      (observers?.stop() ?? Promise.resolve()).then(() => agent.stop()).then(
         () => lock.release().then(() => resolve(0)),
         (err: unknown) => {
           log.error('stop failed', { err });
@@ -76,5 +81,6 @@ export async function runCommand(args: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   await agent.start();
+  observers = startObservers(agent, observe);
   return stopped;
 }
