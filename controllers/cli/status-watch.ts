@@ -117,7 +117,9 @@ export function renderFrame(f: FrameInput): Frame {
   if (probeFailures.size) lines.push('', `probes failing: ${[...probeFailures.entries()].map(([t, n]) => `${t} ${n}`).join(', ')}`);
   if (waiting.length) {
     // Longest-waiting first: what is stuck, not what just started.
-    waiting.sort((a, b) => (a.since || '~').localeCompare(b.since || '~') || a.name.localeCompare(b.name));
+    // (Plain code-unit order: pending ones, with no time, sort last.)
+    const key = (w: { since: string; name: string }): string => `${w.since || '\uffff'}|${w.name}`;
+    waiting.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     const shown = waiting.slice(0, f.limit);
     lines.push('', `not ready (${waiting.length}, longest first):`);
     lines.push(renderTable(['KIND', 'NAME', 'REASON', 'FOR', 'MESSAGE'], shown.map((w) => [w.kind, w.name, w.reason, ago(w.since || undefined, f.now), w.message]), [0, 40, 0, 0, 90]));

@@ -81,7 +81,7 @@ function classify(d: Decider, probe: Probe, n: FwNetwork): Conflict {
   if (probe.bridged) {
     return {
       reason: 'BrNetfilterForeignDrop',
-      message: `br_netfilter (net.bridge.bridge-nf-call-iptables=1) passes ${probe.what} through the forward hook, where "${text}" drops it`,
+      message: `br_netfilter (net.bridge.bridge-nf-call-iptables=1) passes ${probe.what} through the forward hook, where "${text}" in ${c.family} ${c.table} ${c.name} (priority ${c.base?.prio ?? '?'}) drops it`,
       fix: `accept ${n.bridge} traffic before that rule (e.g. ${iptables ? `${bin} -I ${c.name} -i ${n.bridge} -o ${n.bridge} -j ACCEPT` : `nft insert rule ${c.family} ${c.table} ${c.name} iifname "${n.bridge}" oifname "${n.bridge}" accept`}), or set net.bridge.bridge-nf-call-iptables=0 if no network uses enableICC: false`,
       decidedBy: ref,
     };
@@ -126,7 +126,7 @@ export function hostConflicts(f: HostFacts): HostCheckResult {
       if (r.verdict === 'unknown' && r.by) undecided.add(`${deciderRef(r.by)} (${r.why ?? 'undecidable match'})`);
       if (r.verdict !== 'drop' || !r.by) continue;
       const c = classify(r.by, probe, n);
-      const k = `${c.decidedBy}|${n.bridge}|${probe.bridged}`;
+      const k = `${c.decidedBy}|${probe.what}`;
       if (seen.has(k)) continue;
       seen.add(k);
       conflicts.push(c);

@@ -8,7 +8,7 @@ import { resolveDest, resolveSource } from '../../../../controllers/explain/reso
 import { findChain, parseListing, type Listing } from '../../../../controllers/explain/nft/listing.js';
 import type { Explanation } from '../../../../controllers/explain/trace.js';
 import type { TestAgent } from '../../../helpers/engine.js';
-import { fixtureJson, fixtureListing, hostOps, startWorld, worldOf } from './world.js';
+import { fixtureJson, fixtureListing, hostOps, startWorld, withIptablesForward, worldOf } from './world.js';
 
 let t: TestAgent;
 before(async () => {
@@ -173,29 +173,6 @@ test('rp_filter: strict drops a sender whose return route leaves by another inte
     set('0');
   }
 });
-
-/** The fixture plus an iptables filter table as iptables-nft would list it. */
-function withIptablesForward(opts: { compatJump: boolean }): Listing {
-  const doc = fixtureJson();
-  const m = (o: Record<string, unknown>): Record<string, unknown> => o;
-  const rule = (chain: string, handle: number, expr: unknown[]): Record<string, unknown> => m({ rule: { family: 'ip', table: 'filter', chain, handle, expr } });
-  const accept = (key: string, name: string): unknown[] => [{ match: { op: '==', left: { meta: { key } }, right: name } }, { xt: { type: 'match', name: 'comment' } }, { counter: { packets: 0, bytes: 0 } }, { accept: null }];
-  doc.nftables.push(
-    { table: { family: 'ip', name: 'filter', handle: 90 } },
-    { chain: { family: 'ip', table: 'filter', name: 'FORWARD', handle: 1, type: 'filter', hook: 'forward', prio: 0, policy: 'drop' } },
-    { chain: { family: 'ip', table: 'filter', name: 'NODENET-FORWARD', handle: 2 } },
-  );
-  if (opts.compatJump) doc.nftables.push(rule('FORWARD', 10, [{ xt: { type: 'match', name: 'comment' } }, { counter: { packets: 0, bytes: 0 } }, { jump: { target: 'NODENET-FORWARD' } }]));
-  doc.nftables.push(rule('FORWARD', 11, [{ xt: { type: 'match', name: 'conntrack' } }, { counter: { packets: 0, bytes: 0 } }, { accept: null }]));
-  let h = 20;
-  for (const b of ['nn-backend', 'nn-frontend', 'nn-other', 'nn-quiet']) doc.nftables.push(rule('NODENET-FORWARD', h++, accept('iifname', b)), rule('NODENET-FORWARD', h++, accept('oifname', b)));
-  const l = parseListing(JSON.stringify(doc));
-  // As iptables -S prints the FORWARD chain (annotateIptables pairs these lines with the rules).
-  const fwd = findChain(l, 'ip', 'filter', 'FORWARD')!;
-  const lines = [...(opts.compatJump ? ['-A FORWARD -m comment --comment nodenet -j NODENET-FORWARD'] : []), '-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'];
-  fwd.rules.forEach((r, i) => (r.ipt = lines[i]));
-  return l;
-}
 
 test('host FORWARD policy DROP: traffic flows while our compat jump is in place, is blocked without it', () => {
   const withCompat = withIptablesForward({ compatJump: true });
