@@ -27,14 +27,25 @@ export function tcpCheck(host: string, port: number, timeoutMs: number): Promise
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     const s = connect({ host, port });
-    const done = (r: HelperResult): void => {
+    let settled = false;
+    const done = (r: HelperResult, graceful: boolean): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      s.destroy();
       resolve(r);
+      if (!graceful) {
+        s.destroy();
+        return;
+      }
+      // Close like a polite client (FIN, read what the server says) rather than with a reset:
+      // a probe should not show up as an error in the application's log.
+      s.resume();
+      s.end();
+      setTimeout(() => s.destroy(), 1000).unref();
     };
-    const timer = setTimeout(() => done({ ok: false, ms: since(t0), error: `no answer within ${timeoutMs} ms` }), timeoutMs);
-    s.once('connect', () => done({ ok: true, ms: since(t0) }));
-    s.once('error', (e: NodeJS.ErrnoException) => done({ ok: false, ms: since(t0), error: e.code === 'ECONNREFUSED' ? 'connection refused' : (e.code ?? e.message) }));
+    const timer = setTimeout(() => done({ ok: false, ms: since(t0), error: `no answer within ${timeoutMs} ms` }, false), timeoutMs);
+    s.once('connect', () => done({ ok: true, ms: since(t0) }, true));
+    s.on('error', (e: NodeJS.ErrnoException) => done({ ok: false, ms: since(t0), error: e.code === 'ECONNREFUSED' ? 'connection refused' : (e.code ?? e.message) }, false));
   });
 }
 
