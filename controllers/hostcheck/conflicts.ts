@@ -64,40 +64,53 @@ function probesOf(n: FwNetwork, f: HostFacts): Probe[] {
 
 const isOurs = (c: { family: string; table: string }): boolean => c.family === 'inet' && c.table === TABLE;
 
-function classify(d: Decider, probe: Probe, n: FwNetwork): Conflict {
+/** One decider dropping some of our traffic: every kind of traffic and bridge it hits, in order. */
+interface Finding {
+  d: Decider;
+  bridged: boolean;
+  what: string[];
+  bridges: string[];
+}
+
+const list = (xs: string[]): string => xs.join(', ');
+
+function classify(f: Finding): Conflict {
+  const { d } = f;
   const ref = deciderRef(d);
   const c = d.chain;
-  const iptables = (c.family === 'ip' || c.family === 'ip6') && c.table === 'filter';
+  const ipt = c.family === 'ip' || c.family === 'ip6';
   const bin = c.family === 'ip6' ? 'ip6tables' : 'iptables';
-  if (!d.rule && iptables && c.name === 'FORWARD') {
+  const perBridge = (cmd: (b: string) => string): string => f.bridges.map(cmd).join('; ');
+  if (!d.rule && ipt && c.table === 'filter' && c.name === 'FORWARD') {
     return {
       reason: 'ForwardPolicyDrop',
-      message: `the ${bin} FORWARD policy is DROP and no rule accepts ${probe.what}`,
-      fix: `let nodenet keep its compat chain (restart the agent: it inserts "-A FORWARD -m comment --comment nodenet -j NODENET-FORWARD"), or run: ${bin} -I FORWARD -i ${n.bridge} -j ACCEPT; ${bin} -I FORWARD -o ${n.bridge} -j ACCEPT`,
+      message: `the ${bin} FORWARD policy is DROP and no rule accepts ${list(f.what)}`,
+      fix: `let nodenet keep its compat chain (restart the agent: it inserts "-A FORWARD -m comment --comment nodenet -j NODENET-FORWARD"), or run: ${perBridge((b) => `${bin} -I FORWARD -i ${b} -j ACCEPT; ${bin} -I FORWARD -o ${b} -j ACCEPT`)}`,
       decidedBy: ref,
     };
   }
   const text = d.rule ? ruleText(d.rule) : `policy ${c.base?.policy ?? 'drop'}`;
-  if (probe.bridged) {
+  const where = `${c.family} ${c.table} ${c.name} (forward hook, priority ${c.base?.prio ?? '?'})`;
+  if (f.bridged) {
     return {
       reason: 'BrNetfilterForeignDrop',
-      message: `br_netfilter (net.bridge.bridge-nf-call-iptables=1) passes ${probe.what} through the forward hook, where "${text}" in ${c.family} ${c.table} ${c.name} (priority ${c.base?.prio ?? '?'}) drops it`,
-      fix: `accept ${n.bridge} traffic before that rule (e.g. ${iptables ? `${bin} -I ${c.name} -i ${n.bridge} -o ${n.bridge} -j ACCEPT` : `nft insert rule ${c.family} ${c.table} ${c.name} iifname "${n.bridge}" oifname "${n.bridge}" accept`}), or set net.bridge.bridge-nf-call-iptables=0 if no network uses enableICC: false`,
+      message: `br_netfilter (net.bridge.bridge-nf-call-iptables=1) passes ${list(f.what)} through the forward hook, where "${text}" in ${where} drops it`,
+      fix: `accept that traffic before the drop (${perBridge((b) => (ipt ? `${bin} -I ${c.name} -i ${b} -o ${b} -j ACCEPT` : `nft insert rule ${c.family} ${c.table} ${c.name} iifname "${b}" oifname "${b}" accept`))}), or set net.bridge.bridge-nf-call-iptables=0 if no network uses enableICC: false`,
       decidedBy: ref,
     };
   }
-  if (iptables || (c.family === 'ip' || c.family === 'ip6')) {
+  if (ipt) {
     return {
       reason: 'ForeignDropRule',
-      message: `"${text}" in ${c.family} ${c.table} ${c.name} drops ${probe.what}`,
-      fix: `remove that rule or accept ${n.bridge} traffic before it (${bin} -I ${c.name} -i ${n.bridge} -j ACCEPT; ${bin} -I ${c.name} -o ${n.bridge} -j ACCEPT)`,
+      message: `"${text}" in ${where} drops ${list(f.what)}`,
+      fix: `remove that rule, or accept the traffic before it: ${perBridge((b) => `${bin} -I ${c.name} -i ${b} -j ACCEPT; ${bin} -I ${c.name} -o ${b} -j ACCEPT`)}`,
       decidedBy: ref,
     };
   }
   return {
     reason: 'ForeignTableDrop',
-    message: `table ${c.family} ${c.table} chain ${c.name} (forward hook, priority ${c.base?.prio ?? '?'}) drops ${probe.what}: ${text}`,
-    fix: `a drop in any table is final, whatever nodenet's table accepts: change that chain (e.g. nft insert rule ${c.family} ${c.table} ${c.name} iifname "${n.bridge}" accept; nft insert rule ${c.family} ${c.table} ${c.name} oifname "${n.bridge}" accept) or delete the rule`,
+    message: `table ${c.family} ${c.table} chain ${c.name} (forward hook, priority ${c.base?.prio ?? '?'}) drops ${list(f.what)}: ${text}`,
+    fix: `a drop in any table is final, whatever nodenet's table accepts: change that chain (${perBridge((b) => `nft insert rule ${c.family} ${c.table} ${c.name} iifname "${b}" accept; nft insert rule ${c.family} ${c.table} ${c.name} oifname "${b}" accept`)}) or delete the rule`,
     decidedBy: ref,
   };
 }
@@ -119,18 +132,22 @@ export function hostConflicts(f: HostFacts): HostCheckResult {
       decidedBy: 'sysctl net.ipv4.ip_forward=0',
     });
   }
-  const seen = new Set<string>();
+  // One conflict per dropping rule or policy (bridged traffic apart: br_netfilter is its cause).
+  const findings = new Map<string, Finding>();
   for (const n of f.networks) {
     for (const probe of probesOf(n, f)) {
       const r = evalFilterHook(f.listing, 'forward', probe.p, isOurs);
       if (r.verdict === 'unknown' && r.by) undecided.add(`${deciderRef(r.by)} (${r.why ?? 'undecidable match'})`);
       if (r.verdict !== 'drop' || !r.by) continue;
-      const c = classify(r.by, probe, n);
-      const k = `${c.decidedBy}|${probe.what}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      conflicts.push(c);
+      const c = r.by.chain;
+      const policyDrop = !r.by.rule && (c.family === 'ip' || c.family === 'ip6') && c.table === 'filter' && c.name === 'FORWARD';
+      const k = `${deciderRef(r.by)}|${policyDrop ? 'all' : probe.bridged}`;
+      const found = findings.get(k) ?? { d: r.by, bridged: probe.bridged && !policyDrop, what: [], bridges: [] };
+      findings.set(k, found);
+      found.what.push(probe.what);
+      if (!found.bridges.includes(n.bridge)) found.bridges.push(n.bridge);
     }
   }
+  conflicts.push(...[...findings.values()].map(classify));
   return { conflicts, undecided: [...undecided] };
 }

@@ -7,6 +7,7 @@ import { explain } from '../../../../controllers/explain/explain.js';
 import { resolveDest, resolveSource } from '../../../../controllers/explain/resolve.js';
 import { findChain, parseListing, type Listing } from '../../../../controllers/explain/nft/listing.js';
 import type { Explanation } from '../../../../controllers/explain/trace.js';
+import { renderExplanation } from '../../../../controllers/explain/render.js';
 import type { TestAgent } from '../../../helpers/engine.js';
 import { fixtureJson, fixtureListing, hostOps, startWorld, withIptablesForward, worldOf } from './world.js';
 
@@ -208,4 +209,15 @@ test('a foreign table dropping on the forward hook wins over our accept', () => 
   assert.equal(e.decidedBy, 'rule inet corp fwd handle 7');
   assert.match(e.reason, /iifname "nn-\*" ip daddr 192\.168\.60\.0\/24 drop/);
   assert.equal(ask('web-1', 'web-2', l).verdict, 'reachable', 'the rule only matches that destination');
+});
+
+test('the text form leads with the verdict and names what decides', () => {
+  const text = renderExplanation(ask('db-1', 'outside'));
+  const lines = text.split('\n');
+  assert.equal(lines[0], 'db-1 -> outside (203.0.113.1)');
+  assert.equal(lines[1], 'blocked: no route to 203.0.113.1 in sandbox db-1 (no default route: its network backend is internal, and internal networks give no default route) (see: ip -n /run/netns/db-1 route)');
+  assert.match(lines[3]!, /^ {3}1\. \[BLOCKED\] sandbox db-1: no route/);
+  const ok = renderExplanation(ask('web-1', 'web-2')).split('\n');
+  assert.match(ok[1]!, /^reachable: same network frontend: .* \(nodenet rule inet nodenet into_nn-frontend handle \d+\)$/);
+  assert.ok(ok.slice(3).every((l) => l === '' || /^ +\d+\. \[ok {5}\] /.test(l)));
 });
