@@ -83,7 +83,7 @@ export async function statusCommand(args: string[]): Promise<number> {
       for (const x of n.status.conflicts) console.log(`  conflict: ${x.message} [${x.decidedBy}]\n    fix: ${x.fix}`);
       console.log('');
     }
-    console.log(rows.length ? renderTable(['KIND', 'NAME', 'READY', 'REASON', 'DETAILS', 'MESSAGE'], rows.map((r) => [r.kind, r.name, r.ready, r.reason, r.details, r.message]), [0, 40, 0, 0, 70, 0]) : 'No objects.');
+    console.log(rows.length ? renderTable(['KIND', 'NAME', 'READY', 'REASON', 'DETAILS', 'MESSAGE'], rows.map((r) => [r.kind, r.name, r.ready, r.reason, r.details, r.message]), [0, 40, 0, 0, 110, 0]) : 'No objects.');
     if (problems.length) {
       console.log(`\nInvalid declarations (${problems.length}):`);
       for (const p of problems) console.log('  ' + formatProblem(p).split('\n').join('\n  '));

@@ -85,3 +85,59 @@ export async function runOk(req: ExecRequest): Promise<ExecResult> {
   if (res.code !== 0) throw new ExecError(req.argv, res);
   return res;
 }
+
+export interface RunningProcess {
+  pid: number;
+  /** Output so far (stdout and stderr interleaved by arrival). */
+  output(): string;
+  /** Resolves when the output contains text (or rejects when the process exits first / times out). */
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+  /** Sends a signal and resolves with the exit code once the process has exited. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+/** Starts a long-running process (an agent, a test server); argv only, never a shell. */
+export function startProcess(argv: readonly string[]): RunningProcess {
+  const [cmd, ...args] = argv;
+  if (!cmd) throw new Error('exec: empty argv');
+  spawned++;
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+  let out = '';
+  const waiters: (() => void)[] = [];
+  const onData = (d: Buffer): void => {
+    out += d.toString('utf8');
+    for (const w of waiters.splice(0)) w();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('error', (e) => {
+      out += `\n${e.message}`;
+      resolve(127);
+    });
+    child.on('close', (code) => resolve(code));
+  });
+  return {
+    pid: child.pid ?? -1,
+    output: () => out,
+    exited,
+    waitFor: async (text, timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      let done = false;
+      void exited.then(() => (done = true));
+      while (!out.includes(text)) {
+        if (done) throw new Error(`${argv.join(' ')} exited before printing ${JSON.stringify(text)}:\n${out.slice(-2000)}`);
+        if (Date.now() > deadline) throw new Error(`${argv.join(' ')}: no ${JSON.stringify(text)} within ${timeoutMs} ms:\n${out.slice(-2000)}`);
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 100);
+        });
+      }
+    },
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

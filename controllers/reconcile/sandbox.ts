@@ -141,9 +141,12 @@ function hostsEntries(ctx: EngineContext, key: string, sb: RSandbox): HostsEntry
   const own: HostsEntry[] = [];
   const peers: HostsEntry[] = [];
   const networks = new Set<string>();
-  for (const ak of ctx.store.attachmentsOfSandbox(key).sort()) {
-    const rec = ctx.ledger.get('attachments', ak);
-    const a = ctx.store.get(ak)?.object as Attachment | undefined;
+  // The attachment that gives the default route comes first: it is what the hostname resolves to.
+  const mine = ctx.store
+    .attachmentsOfSandbox(key)
+    .map((ak) => ({ ak, a: ctx.store.get(ak)?.object as Attachment | undefined, rec: ctx.ledger.get('attachments', ak) }))
+    .sort((x, y) => (y.a?.spec.gatewayPriority ?? 0) - (x.a?.spec.gatewayPriority ?? 0) || (x.ak < y.ak ? -1 : 1));
+  for (const { a, rec } of mine) {
     if (!rec?.ipv4 || !a) continue;
     networks.add(a.spec.network);
     own.push({ ip: rec.ipv4.split('/')[0]!, names: [sb.hostname, ...(a.spec.aliases ?? [])] });
