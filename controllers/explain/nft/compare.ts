@@ -2,7 +2,7 @@
 // anonymous set, a prefix, a range or a named set. undefined when it cannot be decided (a set we
 // could not read completely, a literal we do not understand).
 import { canonicalIp, contains, parseCidr, parseIp } from '../../../api/ip.js';
-import type { Interval, Json, ListedSet } from './listing.js';
+import { intervalOf, type Interval, type ListedSet } from './listing.js';
 import { PROTO_NUMBERS, type Comp, type Value } from './packet.js';
 
 export type SetLookup = (name: string) => ListedSet | undefined;
@@ -26,7 +26,7 @@ function ipValue(text: string): bigint | undefined {
 }
 
 function eqComp(c: Comp, r: unknown): Tri {
-  if (r && typeof r === 'object') return inInterval(c, intervalOfJson(r));
+  if (r && typeof r === 'object') return inInterval(c, intervalOf(r));
   switch (c.t) {
     case 'ifname': {
       if (typeof r !== 'string') return undefined;
@@ -51,16 +51,6 @@ function eqComp(c: Comp, r: unknown): Tri {
     default:
       return typeof r === 'string' ? c.v === r : undefined;
   }
-}
-
-function intervalOfJson(r: unknown): Interval | undefined {
-  const o = r as Json;
-  if (o.prefix && typeof o.prefix === 'object') {
-    const p = o.prefix as Json;
-    return { cidr: `${String(p.addr)}/${Number(p.len)}` };
-  }
-  if (Array.isArray(o.range) && o.range.length === 2) return { from: o.range[0] as string | number, to: o.range[1] as string | number };
-  return undefined;
 }
 
 function inInterval(c: Comp, iv: Interval | undefined): Tri {

@@ -56,10 +56,6 @@ export interface Listing {
   sets: ListedSet[];
 }
 
-export function chainId(family: string, table: string, name: string): string {
-  return `${family} ${table} ${name}`;
-}
-
 export function findChain(l: Listing, family: string, table: string, name: string): ListedChain | undefined {
   return l.chains.find((c) => c.family === family && c.table === table && c.name === name);
 }

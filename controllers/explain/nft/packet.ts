@@ -35,8 +35,3 @@ export const PROTO_NUMBERS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17,
 export function hasPorts(p: Packet): boolean {
   return p.proto === 'tcp' || p.proto === 'udp' || p.proto === 'sctp';
 }
-
-export function describePacket(p: Packet): string {
-  const port = (a: string, n: number | undefined): string => (n === undefined ? a : p.family === 6 ? `[${a}]:${n}` : `${a}:${n}`);
-  return `${port(p.saddr, p.sport)} -> ${port(p.daddr, p.dport)} ${p.proto}${p.iif ? ` in ${p.iif}` : ''}${p.oif ? ` out ${p.oif}` : ''} (ct ${p.ct.state}${p.ct.dnat ? ', dnat' : ''})`;
-}
