@@ -7,6 +7,7 @@ import { validateResource, type ValidateOptions } from '../../../api/v1alpha1/va
 import { DEFAULTS } from '../../../api/v1alpha1/defaults-values.js';
 import { YAML_LIMITS, checkComposed, preScan } from './yaml-guard.js';
 import { lineOfPath } from './yaml-lines.js';
+import { printable } from '../../../api/v1alpha1/printable.js';
 
 export interface ManifestObject {
   object: Resource;
@@ -131,7 +132,8 @@ export function formatProblem(p: ManifestProblem): string {
     .map((e) => {
       const line = e.line ?? p.origin.line;
       const loc = line !== undefined ? `${p.origin.source}:${line}` : p.origin.source;
-      return `${loc}${context} ${e.path ? `${e.path}: ` : ''}${e.message}`;
+      // File names, kinds and names come from untrusted files: one line each, nothing a terminal acts on.
+      return printable(`${loc}${context} ${e.path ? `${e.path}: ` : ''}${e.message}`);
     })
     .join('\n');
 }
