@@ -23,6 +23,8 @@ Watches DIR (nested folders, *.yaml/*.yml/*.json, multi-document) and converges 
   --concurrency N        reconciles in parallel (default ${DEFAULTS.concurrency})
   --node-name NAME       this node's name (default $NODE_NAME or the hostname)
   --wait-for-lock DUR    if another agent runs on this node, wait this long for it to exit (default 0: refuse)
+  --allow-host-netns     let Sandboxes adopt PID 1's network namespace (default off; the agent's own
+                         namespace is never adopted). See SECURITY.md before turning it on.
   --log-level LEVEL      debug|info|warn|error`;
 
 export async function runCommand(args: string[]): Promise<number> {
@@ -33,6 +35,7 @@ export async function runCommand(args: string[]): Promise<number> {
     resync: { type: 'string', default: DEFAULTS.resync },
     concurrency: { type: 'string', default: DEFAULTS.concurrency },
     'wait-for-lock': { type: 'string', default: '0' },
+    'allow-host-netns': { type: 'boolean', default: false },
   });
   if (values.help) {
     console.log(RUN_HELP);
@@ -45,15 +48,19 @@ export async function runCommand(args: string[]): Promise<number> {
   const stateDir = absoluteDir('state-dir', values['state-dir']);
   const lock = await AgentLock.acquire({ stateDir, waitMs: parseDuration('wait-for-lock', values['wait-for-lock']) });
   const netnsDir = absoluteDir('netns-dir', values['netns-dir']);
+  // One list of adoptable places and one host-namespace switch, for validation and for the engine's re-check.
+  const adoptDirs = [netnsDir, ...DEFAULT_NETNS_DIRS];
+  const allowHostNetns = values['allow-host-netns'];
+  if (allowHostNetns) log.warn('--allow-host-netns: Sandboxes may adopt the network namespace of PID 1');
   const source = new FileSource({
     dir,
-    parse: { netnsDirs: [netnsDir, ...DEFAULT_NETNS_DIRS] },
+    parse: { netnsDirs: adoptDirs, allowHostNetns },
     onProblems: (problems) =>
       writeFileAtomic(problemsPath(stateDir), JSON.stringify(problems.map((p) => ({ ...p, text: formatProblem(p) })), null, 2) + '\n'),
   });
   const parts = createKernelParts();
   const agent = new Agent({
-    config: { netnsDir, stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: values['node-name'] },
+    config: { netnsDir, stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: values['node-name'], adoptDirs, allowHostNetns },
     ...parts,
     source,
     statusSink: new FileStatusSink(stateDir),
