@@ -174,7 +174,14 @@ export function validateCrossObject(objects: readonly Resource[], opts: CrossObj
   const acc = new Accepted(opts);
   const out: CrossObjectError[] = [];
   const order = visitOrder(objects);
-  const passes = [order.filter((e) => e.obj.kind !== 'Attachment'), order.filter((e) => e.obj.kind === 'Attachment')];
+  // Sandboxes that adopt a path go after those that create theirs: a path nodenet creates a
+  // namespace at is never someone else's to adopt, whatever the ages (file mode has none).
+  const adopts = (e: Entry): boolean => e.obj.kind === 'Sandbox' && e.obj.spec.netns?.path !== undefined;
+  const passes = [
+    order.filter((e) => e.obj.kind !== 'Attachment' && !adopts(e)),
+    order.filter(adopts),
+    order.filter((e) => e.obj.kind === 'Attachment'),
+  ];
   for (const pass of passes) {
     for (const { index, key, obj } of pass) {
       const errors: FieldError[] = [];

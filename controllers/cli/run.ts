@@ -10,6 +10,7 @@ import { FileSource } from '../source/file/source.js';
 import { formatProblem } from '../source/file/parse.js';
 import { FileStatusSink, problemsPath } from '../status/file-sink.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
+import { isLoopbackListen, parseListenAddr } from '../metrics/server.js';
 import { COMMON_OPTIONS, DEFAULTS, UsageError, absoluteDir, parse, parseCount, parseDuration } from './options.js';
 
 export const RUN_HELP = `Usage: nodenet run --dir DIR [options]
@@ -58,13 +59,18 @@ export async function runCommand(args: string[]): Promise<number> {
     onProblems: (problems) =>
       writeFileAtomic(problemsPath(stateDir), JSON.stringify(problems.map((p) => ({ ...p, text: formatProblem(p) })), null, 2) + '\n'),
   });
+  const metricsAddr = values['metrics-addr'] === 'off' ? null : values['metrics-addr'];
+  if (metricsAddr && !isLoopbackListen(listenHost(metricsAddr))) {
+    // Metrics name every network, sandbox and address of the node; see SECURITY.md.
+    log.warn('metrics and health endpoints listen beyond loopback: anyone who can reach this address can read the node topology', { addr: metricsAddr });
+  }
   const parts = createKernelParts();
   const agent = new Agent({
     config: { netnsDir, stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: values['node-name'], adoptDirs, allowHostNetns },
     ...parts,
     source,
     statusSink: new FileStatusSink(stateDir),
-    metricsAddr: values['metrics-addr'] === 'off' ? null : values['metrics-addr'],
+    metricsAddr,
     resyncMs: parseDuration('resync', values.resync),
     concurrency: parseCount('concurrency', values.concurrency, 1, 256),
   });
@@ -84,4 +90,12 @@ export async function runCommand(args: string[]): Promise<number> {
   });
   await agent.start();
   return stopped;
+}
+
+function listenHost(addr: string): string {
+  try {
+    return parseListenAddr(addr).host;
+  } catch (err) {
+    throw new UsageError(`--metrics-addr: ${(err as Error).message}`);
+  }
 }

@@ -8,8 +8,8 @@
 //   /proc/PID/task/TID/ns/net or a direct child of one of the adopt directories;
 // - /proc paths are the kernel's magic link; a directory's child is a plain file (a bind mount),
 //   never a symlink, FIFO, socket, device or directory;
-// - the directory holding it resolves (realpath) to the directory it claims to be in, so a
-//   symlinked directory cannot lead elsewhere;
+// - the directory holding it resolves (realpath) to where the configured directory resolves, taken
+//   at the same moment (defence in depth: for /proc paths, /proc/PID/ns must be itself);
 // - it opens as an nsfs file of type net;
 // - that namespace is not the agent's own (container ends and routes would land on the host), and
 //   not PID 1's unless the agent runs with --allow-host-netns.
