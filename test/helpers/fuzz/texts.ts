@@ -27,6 +27,14 @@ const deep = fc.record({ n: fc.integer({ min: 60, max: 5000 }), flow: fc.boolean
   text: flow ? `spec: ${'['.repeat(n)}1${']'.repeat(n)}\n` : Array.from({ length: Math.min(n, 400) }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' 1\n',
 }));
 
+/** Wide collections: many keys in one mapping (once minutes of work), long lists. */
+const wide = fc.record({ n: fc.integer({ min: 900, max: 30_000 }), list: fc.boolean() }).map(({ n, list }) => ({
+  kind: list ? 'long-list' : 'wide-mapping',
+  text: list
+    ? `apiVersion: nodenet.io/v1alpha1\nkind: Network\nmetadata: {name: w}\nspec: {ipam: {ipv4: {subnet: 10.1.0.0/24, reserved: [${Array.from({ length: n }, (_, i) => `"10.1.0.${i % 250}"`).join(', ')}]}}}\n`
+    : `apiVersion: nodenet.io/v1alpha1\nkind: Network\nmetadata: {name: w}\nspec:\n${Array.from({ length: n }, (_, i) => `  k${i}: ${i}`).join('\n')}\n`,
+}));
+
 const manyDocs = fc.integer({ min: 990, max: 1200 }).map((n) => ({ kind: 'many-documents', text: '---\na: 1\n'.repeat(n) }));
 
 const huge = fc.integer({ min: 1024 * 1024 - 64, max: 1024 * 1024 + 4096 }).map((n) => ({ kind: 'huge-file', text: `a: "${'x'.repeat(Math.max(0, n - 8))}"\n` }));
@@ -68,6 +76,7 @@ export const hostileText: fc.Arbitrary<HostileText> = fc.oneof(
   { weight: 1, arbitrary: recursive },
   { weight: 2, arbitrary: deep },
   { weight: 1, arbitrary: manyDocs },
+  { weight: 1, arbitrary: wide },
   { weight: 1, arbitrary: huge },
   { weight: 1, arbitrary: tags },
   { weight: 1, arbitrary: dupKeys },
