@@ -3,6 +3,10 @@
 import { LIMITS as L } from './limits.js';
 import { bool, cel, enumStr, int, list, obj, str, type Schema } from './schema-builders.js';
 import { conditions, ip, ipv4, ipv6, nameRef, observedGeneration, port } from './schema-common.js';
+import { RESERVED_IFNAMES_CEL } from './patterns.js';
+
+export const INTERFACE_RESERVED =
+  'interface must not be "lo" (the sandbox\'s loopback device), "all" or "default" (names the kernel reserves for its per-interface settings)';
 
 export const PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
 
@@ -54,8 +58,8 @@ export function attachmentSpec(): Schema {
         maxLength: L.ifnameMax,
         minLength: 1,
         pattern: 'ifname',
-        // TS: interfaceNotLoopback (semantic-attachment.ts)
-        rules: [cel("self != 'lo'", 'interface must not be "lo", the sandbox\'s loopback device')],
+        // TS: interfaceNotReserved (semantic-attachment.ts)
+        rules: [cel(`!(self in ${RESERVED_IFNAMES_CEL})`, INTERFACE_RESERVED)],
       }),
       ipv4Address: ipv4('Static IPv4 address inside the network\'s subnet; default: allocated from the pool.'),
       ipv6Address: ipv6('Static IPv6 address inside the network\'s subnet; default: allocated from the pool.'),

@@ -4,8 +4,11 @@
 import { LIMITS as L } from './limits.js';
 import { bool, cel, celExpr, enumStr, int, list, obj, str, stringMap, type Schema } from './schema-builders.js';
 import { conditions, ifname, ip, ipv4, mtu, nameRef, observedGeneration, port } from './schema-common.js';
+import { RESERVED_IFNAMES_CEL } from './patterns.js';
 
 export const DRIVERS = ['bridge', 'macvlan', 'ipvlan', 'host', 'null', 'vxlan'] as const;
+
+export const BRIDGE_NAME_RESERVED = 'bridge name must not be "lo", "all" or "default", or start with "nnv" (reserved for nodenet veths)';
 
 function pool(family: 4 | 6): Schema {
   const cidr = family === 4 ? 'ipv4Cidr' : 'ipv6Cidr';
@@ -65,7 +68,7 @@ function bridge(): Schema {
       pattern: 'ifname',
       rules: [
         // TS: bridgeNameAllowed (semantic-network.ts)
-        cel("self != 'lo' && !self.startsWith('nnv')", 'bridge name must not be "lo" or start with "nnv" (reserved for nodenet veths)'),
+        cel(`!(self in ${RESERVED_IFNAMES_CEL}) && !self.startsWith('nnv')`, BRIDGE_NAME_RESERVED),
         // TS: validateUpdate, immutableBridgeName entry (validate-update.ts)
         cel('self == oldSelf', 'bridge.name is immutable: create a new Network for a different bridge name'),
       ],
@@ -149,7 +152,7 @@ export function networkSpec(): Schema {
         L.nodeSelectorMax,
       ),
       allowedNamespaces: list(
-        'Kube mode: namespaces whose Attachments may join; unset means every namespace.',
+        'Namespaces whose Attachments may join (exact names); [] admits none; unset admits every namespace unless the agent is configured to deny unlisted ones. Enforced in both modes; a boundary between tenants in kube mode.',
         nameRef('A namespace name.'),
         { maxItems: L.allowedNamespacesMax, listType: 'set' }, // TS: Errors.unique (semantic-common.ts)
       ),

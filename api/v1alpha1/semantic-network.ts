@@ -3,7 +3,8 @@
 // express: exact address parsing, pool sizes, special ranges, network/broadcast addresses.
 import type { IpamPool, Network, NetworkSpec } from './types.js';
 import { LIMITS as L } from './limits.js';
-import { matches } from './patterns.js';
+import { matches, RESERVED_IFNAMES } from './patterns.js';
+import { BRIDGE_NAME_RESERVED } from './schema-network.js';
 import type { PathSegment } from './paths.js';
 import { Errors, notUnicast } from './semantic-common.js';
 import { contains, containsCidr, formatCidr, isMulticast, last, overlaps, parseCidr, parseIp, type Cidr, type IpFamily } from '../ip.js';
@@ -45,8 +46,8 @@ function ipv6MtuAtLeast1280(errs: Errors, s: NetworkSpec): void {
 
 function bridgeNameAllowed(errs: Errors, s: NetworkSpec): void {
   const name = s.bridge?.name;
-  if (name !== undefined && (name === 'lo' || name.startsWith('nnv'))) {
-    errs.add([...SPEC, 'bridge', 'name'], 'bridge name must not be "lo" or start with "nnv" (reserved for nodenet veths)');
+  if (name !== undefined && ((RESERVED_IFNAMES as readonly string[]).includes(name) || name.startsWith('nnv'))) {
+    errs.add([...SPEC, 'bridge', 'name'], BRIDGE_NAME_RESERVED);
   }
 }
 

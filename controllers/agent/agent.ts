@@ -2,7 +2,7 @@
 // converge the kernel and report. On start it reconciles everything it knows (declared objects and
 // everything in its ledger), then collects garbage; a periodic resync repeats the full pass.
 import type { Server } from 'node:http';
-import { validateCrossObject } from '../../api/v1alpha1/validate.js';
+import { validateCrossObject, type CrossObjectOptions } from '../../api/v1alpha1/validate.js';
 import type { Firewall } from '../dataplane/firewall/types.js';
 import type { Dataplane, DescribeOp } from '../dataplane/types.js';
 import { Ipam } from '../ipam/allocator.js';
@@ -47,6 +47,11 @@ export interface AgentOptions {
   resyncMs: number;
   concurrency: number;
   ledger?: Ledger;
+  /**
+   * Cross-object rules. Default, file mode: one node (spec.nodeName ignored), created namespaces
+   * under config.netnsDir, config.tenancy for Networks without allowedNamespaces.
+   */
+  crossObject?: CrossObjectOptions;
 }
 
 export class Agent {
@@ -65,7 +70,8 @@ export class Agent {
     this.metrics = createMetrics();
     this.ledger = opts.ledger ?? Ledger.load(opts.config.stateDir);
     this.status = new StatusStore(opts.statusSink);
-    this.store = new DesiredStore(validateCrossObject);
+    const cross: CrossObjectOptions = { ignoreNodeName: true, netnsDir: opts.config.netnsDir, tenancy: opts.config.tenancy ?? {}, ...opts.crossObject };
+    this.store = new DesiredStore((objs) => validateCrossObject(objs, cross));
     const ipam = new Ipam(this.ledger);
     const firewall = new FirewallSync(auditFirewall(opts.firewall, this.metrics), () => buildFirewallModel(this.store, this.ledger, ipam));
     this.queue = new WorkQueue({

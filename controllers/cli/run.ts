@@ -10,6 +10,7 @@ import { FileSource } from '../source/file/source.js';
 import { formatProblem } from '../source/file/parse.js';
 import { FileStatusSink, problemsPath } from '../status/file-sink.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
+import { isLoopbackListen, parseListenAddr } from '../metrics/server.js';
 import { COMMON_OPTIONS, DEFAULTS, UsageError, absoluteDir, parse, parseCount, parseDuration } from './options.js';
 import { OBSERVE_HELP, OBSERVE_OPTIONS, parseObserve, startObservers, type Observers } from './observe.js';
 
@@ -24,6 +25,8 @@ Watches DIR (nested folders, *.yaml/*.yml/*.json, multi-document) and converges 
   --concurrency N        reconciles in parallel (default ${DEFAULTS.concurrency})
   --node-name NAME       this node's name (default $NODE_NAME or the hostname)
   --wait-for-lock DUR    if another agent runs on this node, wait this long for it to exit (default 0: refuse)
+  --allow-host-netns     let Sandboxes adopt PID 1's network namespace (default off; the agent's own
+                         namespace is never adopted). See SECURITY.md before turning it on.
   --log-level LEVEL      debug|info|warn|error
 ${OBSERVE_HELP}`;
 
@@ -35,6 +38,7 @@ export async function runCommand(args: string[]): Promise<number> {
     resync: { type: 'string', default: DEFAULTS.resync },
     concurrency: { type: 'string', default: DEFAULTS.concurrency },
     'wait-for-lock': { type: 'string', default: '0' },
+    'allow-host-netns': { type: 'boolean', default: false },
     ...OBSERVE_OPTIONS,
   });
   if (values.help) {
@@ -49,19 +53,28 @@ export async function runCommand(args: string[]): Promise<number> {
   const observe = parseObserve(values);
   const lock = await AgentLock.acquire({ stateDir, waitMs: parseDuration('wait-for-lock', values['wait-for-lock']) });
   const netnsDir = absoluteDir('netns-dir', values['netns-dir']);
+  // One list of adoptable places and one host-namespace switch, for validation and for the engine's re-check.
+  const adoptDirs = [netnsDir, ...DEFAULT_NETNS_DIRS];
+  const allowHostNetns = values['allow-host-netns'];
+  if (allowHostNetns) log.warn('--allow-host-netns: Sandboxes may adopt the network namespace of PID 1');
   const source = new FileSource({
     dir,
-    parse: { netnsDirs: [netnsDir, ...DEFAULT_NETNS_DIRS] },
+    parse: { netnsDirs: adoptDirs, allowHostNetns },
     onProblems: (problems) =>
       writeFileAtomic(problemsPath(stateDir), JSON.stringify(problems.map((p) => ({ ...p, text: formatProblem(p) })), null, 2) + '\n'),
   });
+  const metricsAddr = values['metrics-addr'] === 'off' ? null : values['metrics-addr'];
+  if (metricsAddr && !isLoopbackListen(listenHost(metricsAddr))) {
+    // Metrics name every network, sandbox and address of the node; see SECURITY.md.
+    log.warn('metrics and health endpoints listen beyond loopback: anyone who can reach this address can read the node topology', { addr: metricsAddr });
+  }
   const parts = createKernelParts();
   const agent = new Agent({
-    config: { netnsDir, stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: values['node-name'] },
+    config: { netnsDir, stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: values['node-name'], adoptDirs, allowHostNetns },
     ...parts,
     source,
     statusSink: new FileStatusSink(stateDir),
-    metricsAddr: values['metrics-addr'] === 'off' ? null : values['metrics-addr'],
+    metricsAddr,
     resyncMs: parseDuration('resync', values.resync),
     concurrency: parseCount('concurrency', values.concurrency, 1, 256),
   });
@@ -83,4 +96,12 @@ export async function runCommand(args: string[]): Promise<number> {
   await agent.start();
   observers = startObservers(agent, observe);
   return stopped;
+}
+
+function listenHost(addr: string): string {
+  try {
+    return parseListenAddr(addr).host;
+  } catch (err) {
+    throw new UsageError(`--metrics-addr: ${(err as Error).message}`);
+  }
 }

@@ -159,7 +159,8 @@ function readProblems(stateDir: string): Problem[] {
 
 /** Parses and validates a manifests directory without touching anything. */
 export function loadDir(dir: string, parseOpts: ParseOptions = {}): { store: DesiredStore; problems: Problem[]; source: FileSource } {
-  const store = new DesiredStore(validateCrossObject);
+  // File mode: one node, whatever spec.nodeName says.
+  const store = new DesiredStore((objs) => validateCrossObject(objs, { ignoreNodeName: true }));
   const source = new FileSource({ dir, parse: parseOpts });
   source.loadOnce(store, listManifests(dir));
   const conflicts = store.keys().flatMap((k) => store.conflictsOf(k).map((e) => conflictProblem(store, k, e)));

@@ -20,6 +20,8 @@ import type { EngineContext } from './context.js';
 import { report } from './report.js';
 import { applySteps } from './steps.js';
 import { ownedByAttachment } from '../ownership/reconciled.js';
+import { markerRefusal, netnsPathRefusal } from './netns-check.js';
+import { mayJoin } from '../../api/v1alpha1/tenancy.js';
 
 export async function reconcileAttachment(ctx: EngineContext, key: string): Promise<Result | void> {
   const desired = ctx.store.get(key);
@@ -29,11 +31,20 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
     return;
   }
   const a = resolveAttachment(desired.object as Attachment);
+  const netObj = ctx.store.get(makeKey('Network', a.network));
+  // Before anything else: an attachment whose namespace may not (or no longer) join leaves the network.
+  if (netObj) {
+    const n = netObj.object as Network;
+    const join = mayJoin({ network: n.metadata.name, allowedNamespaces: n.spec.allowedNamespaces, namespace: a.namespace }, ctx.config.tenancy);
+    if (!join.allowed) {
+      await detach(ctx, key, { release: true });
+      return notReady(ctx, desired, join.reason, join.message);
+    }
+  }
   const conflicts = ctx.store.conflictsOf(key);
   if (conflicts.length > 0) {
     return notReady(ctx, desired, 'Conflict', conflicts.map((c) => `${c.path}: ${c.message}`).join('; '));
   }
-  const netObj = ctx.store.get(makeKey('Network', a.network));
   if (!netObj) {
     await detach(ctx, key, { release: true });
     return notReady(ctx, desired, 'NetworkNotFound', `network ${a.network} does not exist; the attachment is made when it appears`);
@@ -91,7 +102,10 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
     ipv6: addrs.ipv6 ? { address: addrs.ipv6, prefixLen: prefix(6) } : undefined,
     gateways: electedGateways(ctx, a, net),
   };
-  let obs: AttachmentObserved;
+  // The sandbox was Ready when last reconciled; its namespace file may have changed since.
+  const refused = netnsPathRefusal(ctx, sb);
+  if (refused) return refuseNamespace(ctx, { desired, sandboxKey: sbObj.key, message: refused.message });
+  let obs: AttachmentObserved & { loAlias: string | undefined };
   try {
     obs = observeAttachment(ctx, d);
   } catch (err) {
@@ -101,6 +115,8 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
     }
     throw err;
   }
+  const foreign = markerRefusal(sb, obs.loAlias);
+  if (foreign) return refuseNamespace(ctx, { desired, sandboxKey: sbObj.key, message: foreign.message });
   const plan = planAttachment(d, obs);
   if ('conflict' in plan) return notReady(ctx, desired, 'Conflict', plan.conflict);
   applySteps(ctx.dp, plan.steps);
@@ -164,7 +180,7 @@ function electedGateways(ctx: EngineContext, a: ResolvedAttachment, net: BridgeN
   return poolsOf(net).map((p) => ({ family: p.family, via: p.gateway }));
 }
 
-function observeAttachment(ctx: EngineContext, d: AttachmentDesired): AttachmentObserved {
+function observeAttachment(ctx: EngineContext, d: AttachmentDesired): AttachmentObserved & { loAlias: string | undefined } {
   let host: NetnsSession | undefined;
   let inner: NetnsSession | undefined;
   try {
@@ -172,6 +188,7 @@ function observeAttachment(ctx: EngineContext, d: AttachmentDesired): Attachment
     inner = ctx.dp.session(d.netnsPath);
     const hostLink = host.getLink(d.hostIf);
     const peer = inner.getLink(d.ifName);
+    const lo = inner.getLink('lo');
     return {
       host: hostLink,
       hairpin: hostLink ? host.getBridgePort(hostLink.index)?.hairpin : undefined,
@@ -179,7 +196,8 @@ function observeAttachment(ctx: EngineContext, d: AttachmentDesired): Attachment
       peer,
       peerAddrs: peer ? inner.listAddrs({ index: peer.index }).filter((x) => x.scope === 0) : [],
       defaults: [4, 6].flatMap((family) => inner!.listRoutes({ family: family as 4 | 6, table: 254 }).filter((r) => r.dst === 'default')),
-      loUp: inner.getLink('lo')?.up ?? false,
+      loUp: lo?.up ?? false,
+      loAlias: lo?.alias,
     };
   } finally {
     host?.close();
@@ -223,6 +241,13 @@ function enqueuePeersOnNetwork(ctx: EngineContext, network: string, exceptSandbo
       ctx.enqueue(sb);
     }
   }
+}
+
+/** The sandbox's namespace failed the re-check: take our host end away, touch nothing inside, say why. */
+async function refuseNamespace(ctx: EngineContext, opts: { desired: DesiredObject; sandboxKey: string; message: string }): Promise<void> {
+  await detach(ctx, opts.desired.key, { release: false });
+  ctx.enqueue(opts.sandboxKey);
+  await notReady(ctx, opts.desired, 'SandboxNotReady', `the sandbox's network namespace is refused: ${opts.message}`);
 }
 
 async function notReady(ctx: EngineContext, desired: DesiredObject, reason: string, message: string): Promise<void> {

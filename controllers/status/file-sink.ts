@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../state/atomic-file.js';
+import { safeJoin } from '../state/safe-path.js';
 import type { StatusRecord, StatusSink } from './record.js';
 
 export function statusDir(stateDir: string): string {
@@ -14,8 +15,10 @@ export function problemsPath(stateDir: string): string {
 }
 
 export function statusPath(stateDir: string, key: string): string {
-  // Keys are Kind/name or Kind/namespace/name of validated DNS names: safe as path segments.
-  return join(statusDir(stateDir), `${key}.json`);
+  // Keys are Kind/name or Kind/namespace/name of validated DNS names; safeJoin makes sure of it.
+  const parts = key.split('/');
+  const last = parts.pop() ?? '';
+  return safeJoin(statusDir(stateDir), ...parts, `${last}.json`);
 }
 
 export class FileStatusSink implements StatusSink {
