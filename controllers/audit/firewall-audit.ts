@@ -46,14 +46,16 @@ export function auditFirewall(fw: Firewall, m: AuditMetrics): Firewall {
     plan: (model) => fw.plan(model),
     render: (model) => fw.render(model),
     invalidate: () => fw.invalidate(),
-    async remove(): Promise<void> {
+    async remove(): Promise<number> {
+      let removed: number;
       try {
-        await fw.remove();
+        removed = await fw.remove();
       } catch (err) {
         logChange(`nft delete table ${TABLE_REF} (and iptables compat)`, 'nft.delete.table', m, false, errorText(err));
         throw err;
       }
-      logChange(`nft delete table ${TABLE_REF} (if present) and the iptables compat chain (if any)`, 'nft.delete.table', m, true);
+      if (removed > 0) logChange(`nft delete table ${TABLE_REF} and the iptables compat chain`, 'nft.delete.table', m, true);
+      return removed;
     },
   };
 }

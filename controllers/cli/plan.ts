@@ -129,8 +129,9 @@ class PlanningFirewall implements Firewall {
 
   invalidate(): void {}
 
-  async remove(): Promise<void> {
+  async remove(): Promise<number> {
     this.removeAsked = true;
+    return 0;
   }
 
   async finalPlan(): Promise<string[]> {

@@ -36,8 +36,9 @@ export class RecordingFirewall implements Firewall {
     return '';
   }
   invalidate(): void {}
-  async remove(): Promise<void> {
+  async remove(): Promise<number> {
     this.removed = true;
+    return 0;
   }
   last(): FwModel | undefined {
     return this.models.at(-1);

@@ -101,11 +101,11 @@ test('the agent over refused canary files: no kernel op, no object, and no comma
   const r = await runAgent(docs);
   assert.equal(r.opCount, 0, 'refused documents changed the kernel');
   assert.equal(r.snapshot, r.fresh);
-  // No network: the only processes are the ones removing our (absent) table, with fixed text.
+  // No network: the only processes are the ones looking for our (absent) table, with fixed text.
   assert.deepEqual(
     r.calls.map((c) => [c.argv.join(' '), c.input]),
     [
-      ['nft -f -', 'add table inet nodenet\ndelete table inet nodenet\n'],
+      ['nft list table inet nodenet', ''],
       ['iptables -w -t filter -S', ''],
       ['ip6tables -w -t filter -S', ''],
     ],

@@ -16,7 +16,7 @@ function fakeFirewall(results: (FwSyncResult | Error)[]): Firewall {
     plan: async () => [],
     render: () => '',
     invalidate: () => undefined,
-    remove: async () => undefined,
+    remove: async () => 0,
   };
 }
 
