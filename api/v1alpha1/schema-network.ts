@@ -174,6 +174,12 @@ export function networkSpec(): Schema {
           'this driver needs an address pool: set spec.ipam.ipv4 and/or spec.ipam.ipv6',
           '.ipam',
         ),
+        // TS: vxlanGatewayPerNode (semantic-network.ts)
+        cel(
+          "!has(self.driver) || self.driver != 'vxlan' || !has(self.ipam) || ((!has(self.ipam.ipv4) || !has(self.ipam.ipv4.gateway)) && (!has(self.ipam.ipv6) || !has(self.ipam.ipv6.gateway)))",
+          'a vxlan network has one gateway per node, the first address of its slice: remove spec.ipam.*.gateway',
+          '.ipam',
+        ),
         v6Mtu('bridge'),
         v6Mtu('macvlan'),
         v6Mtu('ipvlan'),
@@ -191,5 +197,25 @@ export function networkStatus(): Schema {
     subnets: list('Configured subnets.', str('A subnet (CIDR).', { maxLength: L.cidrMax }), { maxItems: 2 }),
     gateways: list('Gateway addresses on the bridge.', str('A gateway address.', { maxLength: L.ipMax }), { maxItems: 2 }),
     allocated: int('Addresses currently allocated on this node.', 0, 2 ** 31 - 1),
+    mtu: int('MTU of the network on this node.', 0, L.mtuMax),
+    parent: str('macvlan/ipvlan: the parent interface.', { maxLength: L.ifnameMax }),
+    mode: str('macvlan/ipvlan: the mode.', { maxLength: 16 }),
+    vxlan: obj('vxlan: this node\'s share of the overlay.', {
+      device: str('The VXLAN device.', { maxLength: L.ifnameMax }),
+      vni: int('VXLAN network identifier.', L.vniMin, L.vniMax),
+      port: port('UDP port.'),
+      vtep: str("This node's underlay (VTEP) address.", { maxLength: L.ipMax }),
+      underlayInterface: str('The underlay interface.', { maxLength: L.ifnameMax }),
+      slices: list("This node's slice of each subnet.", str('A slice (CIDR).', { maxLength: L.cidrMax }), { maxItems: 2 }),
+      peers: list(
+        'The other members, as this node reaches them.',
+        obj('A peer node.', {
+          node: str('Node name.', { maxLength: L.subdomainMax }),
+          address: str('Underlay (VTEP) address.', { maxLength: L.ipMax }),
+          subnets: list('Its slices.', str('A slice (CIDR).', { maxLength: L.cidrMax }), { maxItems: 2 }),
+        }),
+        { maxItems: L.peersMax },
+      ),
+    }),
   });
 }

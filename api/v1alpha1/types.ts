@@ -122,6 +122,20 @@ export interface NetworkStatus {
   gateways?: string[];
   /** Addresses currently allocated on this node. */
   allocated?: number;
+  mtu?: number;
+  /** macvlan/ipvlan. */
+  parent?: string;
+  mode?: string;
+  /** vxlan: this node's share of the overlay. */
+  vxlan?: {
+    device: string;
+    vni: number;
+    port: number;
+    vtep: string;
+    underlayInterface: string;
+    slices: string[];
+    peers: { node: string; address: string; subnets: string[] }[];
+  };
 }
 
 export interface Network {
@@ -168,6 +182,8 @@ export interface SandboxStatus {
   hostsFile?: string;
   resolvConf?: string;
   hostnameFile?: string;
+  /** On a host network: netnsPath is the node's own namespace. */
+  hostNetwork?: boolean;
 }
 
 export interface Sandbox {
@@ -230,6 +246,12 @@ export interface AttachmentStatus {
   gateway?: string;
   defaultRoute?: boolean;
   ports?: PortStatus[];
+  /** macvlan/ipvlan parent interface. */
+  parent?: string;
+  /** Host network: no interface of its own. */
+  hostNetwork?: boolean;
+  /** Null network: loopback only. */
+  loopbackOnly?: boolean;
 }
 
 export interface Attachment {

@@ -2,9 +2,10 @@
 // nodenet has realized (never a device someone else owns), and the published ports of attachments
 // that hold an address.
 import type { Attachment, Network } from '../../api/v1alpha1/types.js';
-import type { FwModel, FwNetwork, FwPort } from '../dataplane/firewall/types.js';
+import type { FwModel, FwNetwork } from '../dataplane/firewall/types.js';
 import type { Ipam } from '../ipam/allocator.js';
-import { expandPorts, resolveAttachment, resolveNetwork } from '../../api/v1alpha1/defaults.js';
+import { resolveNetwork } from '../../api/v1alpha1/defaults.js';
+import { dropShadowedImplied, firewallPorts } from './published-ports.js';
 import { poolsOf } from '../ipam/pool.js';
 import type { Ledger } from '../state/ledger.js';
 import type { DesiredStore } from '../store/desired.js';
@@ -13,7 +14,8 @@ export function buildFirewallModel(store: DesiredStore, ledger: Ledger, ipam: Ip
   const networks = new Map<string, FwNetwork & { hostBinding: string }>();
   for (const o of store.list('Network')) {
     const n = resolveNetwork(o.object as Network);
-    if (n.driver !== 'bridge' || !n.bridgeName || store.conflictsOf(o.key).length > 0) continue;
+    // Overlay (vxlan) networks are a bridge on every node: same rules; macvlan/ipvlan/host/null have none.
+    if ((n.driver !== 'bridge' && n.driver !== 'vxlan') || !n.bridgeName || store.conflictsOf(o.key).length > 0) continue;
     if (ledger.get('networks', n.name)?.device !== n.bridgeName) continue;
     networks.set(n.name, {
       name: n.name,
@@ -26,17 +28,14 @@ export function buildFirewallModel(store: DesiredStore, ledger: Ledger, ipam: Ip
       hostBinding: n.hostBindingIPv4,
     });
   }
-  const ports: FwPort[] = [];
+  const ports: ReturnType<typeof firewallPorts> = [];
   for (const o of store.list('Attachment')) {
-    const a = resolveAttachment(o.object as Attachment, { hostBindingIPv4: networks.get((o.object as Attachment).spec.network)?.hostBinding ?? '0.0.0.0' });
-    const net = networks.get(a.network);
-    if (!net || net.internal || a.ports.length === 0 || store.conflictsOf(o.key).length > 0) continue;
+    const obj = o.object as Attachment;
+    const net = networks.get(obj.spec.network);
+    if (!net || net.internal || !obj.spec.ports?.length || store.conflictsOf(o.key).length > 0) continue;
     if (!ledger.get('attachments', o.key)) continue;
-    const ip = ipam.addressOf(a.network, o.key, 4);
-    if (!ip) continue;
-    for (const p of expandPorts(a.ports)) {
-      ports.push({ owner: `${a.namespace}/${a.name}`, bridge: net.bridge, hostIP: p.hostIP, hostPort: p.hostPort, protocol: p.protocol, containerIP: ip, containerPort: p.containerPort });
-    }
+    const ips = { 4: ipam.addressOf(obj.spec.network, o.key, 4), 6: ipam.addressOf(obj.spec.network, o.key, 6) };
+    ports.push(...firewallPorts({ a: obj, net: { hostBindingIPv4: net.hostBinding }, bridge: net.bridge, ips }));
   }
-  return { networks: [...networks.values()].map(({ hostBinding: _h, ...n }) => n), ports };
+  return { networks: [...networks.values()].map(({ hostBinding: _h, ...n }) => n), ports: dropShadowedImplied(ports) };
 }
