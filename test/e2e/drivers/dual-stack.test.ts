@@ -7,9 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scratch, type Scratch } from '../../helpers/scratch.js';
 import { makeOutside, ping, Responders, sh, tcpAsk, inNs, type Outside } from '../../helpers/topology.js';
-import { allReady, startAgent, statusMap, waitStatus, type AgentProcess } from '../../helpers/agent-process.js';
+import { allReady, CLI, startAgent, statusMap, waitStatus, type AgentProcess } from '../../helpers/agent-process.js';
 import { attach, net, sandbox, toYaml } from '../../helpers/objects.js';
-import { runOk } from '../../../controllers/lib/exec.js';
+import { run, runOk } from '../../../controllers/lib/exec.js';
 
 const OBJECTS = [
   net('dual', { ipam: { ipv4: { subnet: '10.72.0.0/24' }, ipv6: { subnet: 'fd00:72::/64' } } }),
@@ -87,4 +87,10 @@ test('IPv6 forwarding is on, and the uplink kept accepting router advertisements
   const bridge = (await runOk({ argv: ['ip', '-6', '-o', 'addr', 'show', 'dev', 'nn-dual'] })).stdout;
   assert.match(bridge, /fe80::/);
   assert.doesNotMatch(bridge, /tentative/);
+});
+
+test('nodenet plan on the converged dual-stack node: no changes', async () => {
+  const plan = await run({ argv: [process.execPath, CLI, 'plan', '--dir', dirs.dir, '--state-dir', dirs.stateDir, '--netns-dir', dirs.netnsDir] });
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.match(plan.stdout, /No changes/, plan.stdout);
 });
