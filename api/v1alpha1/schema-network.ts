@@ -97,7 +97,7 @@ function vxlan(): Schema {
     {
       node: str('Node name of the peer.', { maxLength: L.subdomainMax, minLength: 1, pattern: 'dnsSubdomain' }),
       address: ip('Underlay (VTEP) address of the peer node.'),
-      subnet: str("The peer's slice of the overlay subnet (CIDR).", { maxLength: L.cidrMax, pattern: 'ipCidr' }),
+      subnet: str("The peer's slice of the overlay subnet (CIDR of either family); default: the lowest free slice, in node-name order.", { maxLength: L.cidrMax, pattern: 'ipCidr' }),
     },
     { required: ['node', 'address'] },
   );
@@ -106,15 +106,19 @@ function vxlan(): Schema {
     {
       vni: int('VXLAN network identifier, 1-16777215.', L.vniMin, L.vniMax),
       port: port('UDP port of the overlay; default 4789.'),
-      underlayInterface: ifname('Host interface carrying the overlay; default: the one holding the default route.'),
-      underlayAddress: ip("This node's underlay (VTEP) address; default: the underlay interface's first address."),
-      mtu: mtu('MTU of the overlay (68-65535, >= 1280 with IPv6); default 1450.'),
-      peers: list('File mode: the other nodes of the overlay, declared explicitly.', peer, {
+      underlayInterface: ifname("Host interface carrying the overlay; it must hold this node's underlay address. Default: the interface that holds it."),
+      underlayAddress: ip("This node's underlay (VTEP) address. File mode takes it from this node's entry in peers; when both are set they must agree."),
+      mtu: mtu("MTU of the overlay (68-65535, >= 1280 with IPv6); default: the underlay interface's MTU - 50 (- 70 over IPv6)."),
+      peers: list('File mode: every member of the overlay, this node included (matched by its node name), declared explicitly.', peer, {
         maxItems: L.peersMax,
         listType: 'map',
         mapKeys: ['node'], // TS: Errors.unique (semantic-common.ts)
       }),
-      sliceSize: int("Prefix length of each node's slice of the subnet.", 8, 128),
+      sliceSize: int(
+        "Prefix length of each node's slice of the first subnet (IPv4 if present); default: 8 bits longer than the subnet's, fewer for small subnets so a slice keeps >= 16 addresses.",
+        8,
+        128,
+      ),
     },
     { required: ['vni'] },
   );

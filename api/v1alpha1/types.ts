@@ -85,7 +85,7 @@ export interface VxlanPeer {
   node: string;
   /** Underlay (VTEP) address of the peer node. */
   address: string;
-  /** The peer's slice of the overlay subnet (CIDR). */
+  /** The peer's slice of the overlay subnet (CIDR of either family); default: the lowest free slice in node-name order. */
   subnet?: string;
 }
 
@@ -95,9 +95,9 @@ export interface VxlanOptions {
   underlayInterface?: string;
   underlayAddress?: string;
   mtu?: number;
-  /** File mode: the other nodes of the overlay, declared explicitly. */
+  /** File mode: every member of the overlay, this node included (matched by its node name). */
   peers?: VxlanPeer[];
-  /** Prefix length of each node's slice of the subnet. */
+  /** Prefix length of each node's slice of the first subnet; default 8 bits longer (fewer for small subnets). */
   sliceSize?: number;
 }
 

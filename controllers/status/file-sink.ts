@@ -45,7 +45,13 @@ export function readStatusFiles(stateDir: string): StatusRecord[] {
     }
     for (const e of entries) {
       const p = join(dir, e);
-      if (statSync(p).isDirectory()) walk(p);
+      let isDir: boolean;
+      try {
+        isDir = statSync(p).isDirectory();
+      } catch {
+        continue; // a writer's temp file, renamed away since readdir
+      }
+      if (isDir) walk(p);
       else if (e.endsWith('.json') && !e.startsWith('.')) {
         try {
           out.push(JSON.parse(readFileSync(p, 'utf8')) as StatusRecord);

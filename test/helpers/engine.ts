@@ -53,14 +53,14 @@ export interface TestAgent {
   stop(): Promise<void>;
 }
 
-export async function startTestAgent(objects: Resource[], opts: { dp?: FakeDataplane; sink?: MemoryStatusSink; ledger?: Ledger } = {}): Promise<TestAgent> {
+export async function startTestAgent(objects: Resource[], opts: { dp?: FakeDataplane; sink?: MemoryStatusSink; ledger?: Ledger; nodeName?: string } = {}): Promise<TestAgent> {
   const dp = opts.dp ?? createFakeDataplane();
   const source = new MemorySource(objects);
   const firewall = new RecordingFirewall();
   const sink = opts.sink ?? new MemoryStatusSink();
   const ledger = opts.ledger ?? Ledger.memory();
   const agent = new Agent({
-    config: { netnsDir: '/run/netns', stateDir: mkdtempSync(join(tmpdir(), 'nodenet-engine-')), hostResolvConf: '/nonexistent-resolv.conf', nodeName: 'test' },
+    config: { netnsDir: '/run/netns', stateDir: mkdtempSync(join(tmpdir(), 'nodenet-engine-')), hostResolvConf: '/nonexistent-resolv.conf', nodeName: opts.nodeName ?? 'test' },
     dp,
     firewall,
     describe: describeOp,

@@ -9,7 +9,7 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scratch, type Scratch } from '../../helpers/scratch.js';
 import { inNs, makeNs, ping, sh } from '../../helpers/topology.js';
-import { allReady, startAgent, statusMap, waitStatus, type AgentProcess } from '../../helpers/agent-process.js';
+import { allReady, CLI, startAgent, statusMap, waitStatus, type AgentProcess } from '../../helpers/agent-process.js';
 import { attach, net, sandbox, toYaml } from '../../helpers/objects.js';
 import { run, runOk } from '../../../controllers/lib/exec.js';
 
@@ -17,6 +17,7 @@ const OBJECTS = [
   net('lan', { driver: 'macvlan', macvlan: { parent: 'mv0', mode: 'bridge' }, ipam: { ipv4: { subnet: '10.80.0.0/24', range: '10.80.0.128/25' } } }),
   net('late', { driver: 'macvlan', macvlan: { parent: 'mv1' }, ipam: { ipv4: { subnet: '10.81.0.0/24' } } }),
   net('ipv', { driver: 'ipvlan', ipvlan: { parent: 'iv0', mode: 'l2' }, ipam: { ipv4: { subnet: '10.82.0.0/24' } } }),
+  net('pt', { driver: 'macvlan', macvlan: { parent: 'pt0', mode: 'passthru' }, ipam: { ipv4: { subnet: '10.83.0.0/24' } } }),
   net('hostnet', { driver: 'host' }),
   net('nonet', { driver: 'null' }),
   sandbox('m1'),
@@ -24,6 +25,8 @@ const OBJECTS = [
   sandbox('l1'),
   sandbox('i1'),
   sandbox('i2'),
+  sandbox('p1'),
+  sandbox('p2'),
   sandbox('h1'),
   sandbox('n1'),
   attach('m1-lan', 'm1', 'lan'),
@@ -31,6 +34,8 @@ const OBJECTS = [
   attach('l1-late', 'l1', 'late'),
   attach('i1-ipv', 'i1', 'ipv'),
   attach('i2-ipv', 'i2', 'ipv'),
+  attach('p1-pt', 'p1', 'pt'),
+  attach('p2-pt', 'p2', 'pt'),
   attach('h1-host', 'h1', 'hostnet'),
   attach('n1-none', 'n1', 'nonet'),
 ];
@@ -61,6 +66,7 @@ before(async () => {
   lan = await makeNs(s, 'lan');
   await parentWithPeer('mv0', lan, '10.80.0.1/24');
   await parentWithPeer('iv0', lan, '10.82.0.1/24');
+  await parentWithPeer('pt0', lan, '10.83.0.1/24');
   const probe = await run({ argv: ['ip', 'link', 'add', 'ivprobe', 'link', 'iv0', 'type', 'ipvlan', 'mode', 'l2'] });
   ipvlanInKernel = probe.code === 0;
   if (ipvlanInKernel) await sh(null, 'ip', 'link', 'del', 'ivprobe');
@@ -104,6 +110,16 @@ test('macvlan: a missing parent is reported and repaired once it appears; a pare
   await waitStatus(dirs.stateDir, () => /Degraded=False/.test(readyLine('Network/late')), 15_000);
 });
 
+test('macvlan passthru: one sandbox gets the parent; a second one reports the kernel\'s refusal', async () => {
+  const keys = ['Attachment/default/p1-pt', 'Attachment/default/p2-pt'];
+  await waitStatus(dirs.stateDir, (m) => keys.every((k) => m.get(k)?.status.conditions !== undefined));
+  const lines = keys.map(readyLine);
+  assert.equal(lines.filter((l) => l.startsWith('Ready=True')).length, 1, lines.join('\n'));
+  assert.match(lines.find((l) => !l.startsWith('Ready=True'))!, /Ready=False:KernelError create macvlan eth0 \(passthru\) on pt0 .*Invalid argument/);
+  const winner = keys[lines.findIndex((l) => l.startsWith('Ready=True'))]!;
+  assert.ok(await ping(ns(winner.endsWith('p1-pt') ? 'p1' : 'p2'), '10.83.0.1'));
+});
+
 test('ipvlan: on a kernel without the driver the agent reports it and makes nothing', async (t) => {
   if (ipvlanInKernel) {
     t.skip('this kernel has ipvlan');
@@ -142,4 +158,15 @@ test('null: the sandbox has loopback only', async () => {
   assert.equal(links.length, 1);
   assert.match(links[0]!, /^1: lo: <LOOPBACK,UP,LOWER_UP>/);
   assert.equal(statusMap(dirs.stateDir).get('Attachment/default/n1-none')!.status.loopbackOnly, true);
+});
+
+test('nodenet status says which driver did what', async () => {
+  // Exits 1: some objects are not Ready here on purpose (ipvlan, the passthru loser).
+  const out = (await run({ argv: [process.execPath, CLI, 'status', '--state-dir', dirs.stateDir] })).stdout;
+  const line = (kind: string, name: string): string => out.split('\n').find((l) => new RegExp(`^${kind}\\s+${name}\\s`).test(l)) ?? `no line for ${kind} ${name}:\n${out}`;
+  assert.match(line('Network', 'lan'), /parent=mv0 mode=bridge/);
+  assert.match(line('Sandbox', 'default/h1'), /\(host network\)/);
+  assert.match(line('Attachment', 'default/h1-host'), /host network: no interface of its own/);
+  assert.match(line('Attachment', 'default/n1-none'), /loopback only/);
+  assert.match(line('Attachment', 'default/m2-lan'), /10\.80\.0\.200\/24 .*eth0 on mv0/);
 });

@@ -123,3 +123,22 @@ test('vxlan: an explicit MTU that does not fit the underlay is refused', async (
     await t.stop();
   }
 });
+
+test('vxlan: deleting the network removes bridge and VXLAN device; a leftover VXLAN device of ours is collected at start', async () => {
+  const t = await startTestAgent([overlay([B, SELF]), sandbox('a'), attach('a-ov', 'a', 'ov')], { dp: underlay() });
+  try {
+    t.source.remove('Network/ov');
+    await t.agent.settled();
+    assert.deepEqual(t.dp.snapshot()['']!.links.map((l) => l.name).sort(), ['lo', 'ul0']);
+  } finally {
+    await t.stop();
+  }
+  const dp = underlay();
+  dp.outOfBand(undefined, [{ op: 'link.add', link: { kind: 'vxlan', name: VX, vni: 42, port: 4789, alias: 'nodenet:Network/ov' } }]);
+  const t2 = await startTestAgent([], { dp });
+  try {
+    assert.deepEqual(t2.dp.snapshot()['']!.links.map((l) => l.name).sort(), ['lo', 'ul0'], 'not in the ledger: garbage');
+  } finally {
+    await t2.stop();
+  }
+});
