@@ -15,7 +15,7 @@ import type { EngineContext } from '../context.js';
 import { readSysctls, sandboxIpv6Sysctls } from '../ipv6.js';
 import { report } from '../report.js';
 import { applySteps, StepError } from '../steps.js';
-import { kernelSupports } from './kernel-support.js';
+import { kernelHasIpvlan } from './kernel-support.js';
 import { planSublink, type SublinkDesired, type SublinkObserved } from './sublink-plan.js';
 import type { AttachmentJob, NetworkDriver } from './types.js';
 import { NetnsMissingError, type Link } from '../../dataplane/types.js';
@@ -55,9 +55,8 @@ async function reconcileSublinkNetwork(kind: Kind, ctx: EngineContext, desired: 
     await report(ctx, desired, { ready: false, reason: 'MtuTooLarge', message: `mtu ${n.mtu} is above the mtu ${parent.mtu} of parent ${parentName}` });
     return { requeueAfterMs: PARENT_RETRY_MS };
   }
-  if (!kernelSupports(ctx.dp, kind, parentName)) {
-    const config = kind === 'ipvlan' ? 'CONFIG_IPVLAN' : 'CONFIG_MACVLAN';
-    await report(ctx, desired, { ready: false, reason: 'KernelDriverMissing', message: `this kernel has no ${kind} driver (${config}); load the module or use another driver` });
+  if (kind === 'ipvlan' && !kernelHasIpvlan(ctx.dp, parentName)) {
+    await report(ctx, desired, { ready: false, reason: 'KernelDriverMissing', message: 'this kernel has no ipvlan driver (CONFIG_IPVLAN); load the module or use another driver' });
     return;
   }
   const prev = ctx.ledger.get('networks', n.name);

@@ -137,3 +137,20 @@ test('ipvlan on a kernel without the driver: the network says so; nothing is mad
     await t.stop();
   }
 });
+
+test('the ipvlan probe: "present" is remembered, "missing" for a minute only', async () => {
+  const { kernelHasIpvlan } = await import('../../../../../controllers/reconcile/drivers/kernel-support.js');
+  const without = withParent({ unsupported: ['ipvlan'] });
+  assert.equal(kernelHasIpvlan(without, 'lan0', 1_000), false);
+  const ops = without.opCount();
+  assert.equal(kernelHasIpvlan(without, 'lan0', 30_000), false);
+  assert.equal(without.opCount(), ops, 'cached: no probe');
+  assert.equal(kernelHasIpvlan(without, 'lan0', 62_000), false);
+  assert.equal(without.opCount(), ops + 1, 'probed again after a minute');
+  const withIt = withParent();
+  assert.equal(kernelHasIpvlan(withIt, 'lan0', 0), true);
+  assert.equal(withIt.opCount(), 2, 'created and deleted');
+  assert.equal(kernelHasIpvlan(withIt, 'lan0', 10 ** 9), true);
+  assert.equal(withIt.opCount(), 2);
+  assert.deepEqual(withIt.snapshot()['']!.links.map((l) => l.name), ['lo', 'lan0']);
+});
