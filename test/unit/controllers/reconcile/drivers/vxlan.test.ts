@@ -142,3 +142,30 @@ test('vxlan: deleting the network removes bridge and VXLAN device; a leftover VX
     await t2.stop();
   }
 });
+
+test('vxlan: dual-stack overlay over an IPv6 underlay: one slice index in both families, MTU 70 under the underlay', async () => {
+  const dp = createFakeDataplane();
+  dp.outOfBand(undefined, [
+    { op: 'link.add', link: { kind: 'dummy', name: 'ul6', mtu: 9000 } },
+    { op: 'link.set', ref: { name: 'ul6' }, up: true },
+    { op: 'addr.add', ref: { name: 'ul6' }, family: 6, address: 'fd00:100::1', prefixLen: 64, noDad: true },
+  ]);
+  const n = net('ov', {
+    driver: 'vxlan',
+    vxlan: { vni: 7, peers: [{ node: 'test', address: 'fd00:100::1' }, { node: 'a', address: 'fd00:100::2', subnet: '10.200.0.0/24' }] },
+    ipam: { ipv4: { subnet: '10.200.0.0/16' }, ipv6: { subnet: 'fd00:200::/64' } },
+  });
+  const t = await startTestAgent([n, sandbox('a'), attach('a-ov', 'a', 'ov')], { dp });
+  try {
+    assert.match(readyOf(t.sink, 'Attachment/default/a-ov')!, /^True:/);
+    const st = t.sink.records.get('Attachment/default/a-ov')!.status;
+    assert.equal(st.ipv4Address, '10.200.1.2/16');
+    assert.equal(st.ipv6Address, 'fd00:200::100:0:0:2/64', 'second address of the IPv6 slice (the first is the gateway)');
+    const facts = t.sink.records.get('Network/ov')!.status as { mtu: number; vxlan: { slices: string[] } };
+    assert.deepEqual(facts.vxlan.slices, ['10.200.1.0/24', 'fd00:200:0:0:100::/72']);
+    assert.equal(facts.mtu, 8930);
+    assert.deepEqual(fdbOf(t.dp), ['00:00:00:00:00:00>fd00:100::2']);
+  } finally {
+    await t.stop();
+  }
+});
