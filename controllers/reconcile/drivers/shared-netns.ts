@@ -4,7 +4,7 @@
 // --network none). Either must be the sandbox's only attachment (cross-object validation).
 import { statSync } from 'node:fs';
 import type { Attachment, Network } from '../../../api/v1alpha1/types.js';
-import { resolveNetwork } from '../../../api/v1alpha1/defaults.js';
+import { resolveNetwork, type ResolvedNetwork } from '../../../api/v1alpha1/defaults.js';
 import type { Result } from '../../queue/workqueue.js';
 import type { AttachmentRecord } from '../../state/ledger.js';
 import type { DesiredObject } from '../../store/desired.js';
@@ -35,14 +35,15 @@ export function usesHostNetwork(ctx: EngineContext, sandboxKey: string): boolean
   });
 }
 
-async function reconcileNetworkWithoutLinks(ctx: EngineContext, desired: DesiredObject, driver: 'host' | 'null', name: string): Promise<Result | void> {
-  ctx.ledger.set('networks', name, { driver, subnets: [] });
+async function reconcileNetworkWithoutLinks(ctx: EngineContext, desired: DesiredObject, n: ResolvedNetwork): Promise<Result | void> {
+  ctx.ledger.set('networks', n.name, { driver: n.driver, subnets: [] });
   await ctx.ledger.commit();
   await report(ctx, desired, { ready: true, reason: 'Converged', message: '' });
 }
 
-async function recordAttachment(ctx: EngineContext, job: AttachmentJob, driver: 'host' | 'null', netnsPath: string): Promise<void> {
+async function recordAttachment(ctx: EngineContext, job: AttachmentJob, netnsPath: string): Promise<void> {
   const { a } = job;
+  const driver = job.net.driver;
   const prev = ctx.ledger.get('attachments', a.key);
   if (prev && (prev.network !== a.network || prev.driver !== driver || prev.netnsPath !== netnsPath)) await detach(ctx, a.key, { release: false });
   const rec: AttachmentRecord = { network: a.network, sandbox: a.sandboxKey, netnsPath, interface: a.interface, driver };
@@ -61,7 +62,7 @@ async function reconcileHostAttachment(ctx: EngineContext, job: AttachmentJob): 
     // The sandbox stays Ready while it moves, so no readiness flip wakes us: look again shortly.
     return { requeueAfterMs: 1000 };
   }
-  await recordAttachment(ctx, job, 'host', String(sbStatus.netnsPath));
+  await recordAttachment(ctx, job, String(sbStatus.netnsPath));
   await report(ctx, job.desired, {
     ready: true,
     reason: 'Converged',
@@ -76,7 +77,7 @@ async function reconcileNullAttachment(ctx: EngineContext, job: AttachmentJob): 
     ctx.enqueue(job.sandboxKey);
     return notReady(ctx, job.desired, 'SandboxNotReady', `network namespace ${job.sb.netnsPath} is missing; the sandbox is being recreated`);
   }
-  await recordAttachment(ctx, job, 'null', job.sb.netnsPath);
+  await recordAttachment(ctx, job, job.sb.netnsPath);
   await report(ctx, job.desired, {
     ready: true,
     reason: 'Converged',
@@ -86,12 +87,5 @@ async function reconcileNullAttachment(ctx: EngineContext, job: AttachmentJob): 
   });
 }
 
-export const hostDriver: NetworkDriver = {
-  reconcileNetwork: (ctx, desired, n) => reconcileNetworkWithoutLinks(ctx, desired, 'host', n.name),
-  reconcileAttachment: reconcileHostAttachment,
-};
-
-export const nullDriver: NetworkDriver = {
-  reconcileNetwork: (ctx, desired, n) => reconcileNetworkWithoutLinks(ctx, desired, 'null', n.name),
-  reconcileAttachment: reconcileNullAttachment,
-};
+export const hostDriver: NetworkDriver = { reconcileNetwork: reconcileNetworkWithoutLinks, reconcileAttachment: reconcileHostAttachment };
+export const nullDriver: NetworkDriver = { reconcileNetwork: reconcileNetworkWithoutLinks, reconcileAttachment: reconcileNullAttachment };

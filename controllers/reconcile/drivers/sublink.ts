@@ -40,7 +40,8 @@ function readParent(ctx: EngineContext, name: string): Link | undefined {
   }
 }
 
-async function reconcileSublinkNetwork(kind: Kind, ctx: EngineContext, desired: DesiredObject, n: ResolvedNetwork): Promise<Result | void> {
+async function reconcileSublinkNetwork(ctx: EngineContext, desired: DesiredObject, n: ResolvedNetwork): Promise<Result | void> {
+  const kind = n.driver as Kind;
   const { parent: parentName, mode } = optionsOf(n, kind);
   const parent = readParent(ctx, parentName);
   if (!parent) {
@@ -103,8 +104,9 @@ function gatewaysFor(kind: Kind, mode: string, elected: SublinkDesired['gateways
   return kind === 'ipvlan' && mode !== 'l2' ? elected.map((g) => ({ family: g.family })) : elected;
 }
 
-async function reconcileSublinkAttachment(kind: Kind, ctx: EngineContext, job: AttachmentJob): Promise<Result | void> {
+async function reconcileSublinkAttachment(ctx: EngineContext, job: AttachmentJob): Promise<Result | void> {
   const { desired, a, net, sb } = job;
+  const kind = net.driver as Kind;
   const { parent: parentName, mode } = optionsOf(net, kind);
   const parent = readParent(ctx, parentName);
   if (!parent) return notReady(ctx, desired, 'NetworkNotReady', `parent interface ${parentName} of network ${a.network} is missing`);
@@ -191,12 +193,8 @@ async function reconcileSublinkAttachment(kind: Kind, ctx: EngineContext, job: A
   });
 }
 
-function sublinkDriver(kind: Kind): NetworkDriver {
-  return {
-    reconcileNetwork: (ctx, desired, n) => reconcileSublinkNetwork(kind, ctx, desired, n),
-    reconcileAttachment: (ctx, job) => reconcileSublinkAttachment(kind, ctx, job),
-  };
-}
+/** One module for both: they differ only in the link kind (the network's driver) and ipvlan's MAC and l3 routes. */
+const sublinkDriver: NetworkDriver = { reconcileNetwork: reconcileSublinkNetwork, reconcileAttachment: reconcileSublinkAttachment };
 
-export const macvlanDriver = sublinkDriver('macvlan');
-export const ipvlanDriver = sublinkDriver('ipvlan');
+export const macvlanDriver = sublinkDriver;
+export const ipvlanDriver = sublinkDriver;

@@ -57,7 +57,8 @@ interface Realization {
   device: string;
 }
 
-function realize(host: NetnsSession, n: ResolvedNetwork, desired: DesiredObject, mm: { layout: SliceLayout; m: Membership }): Realization | NotReady {
+function realize(host: NetnsSession, x: { n: ResolvedNetwork; desired: DesiredObject; mm: { layout: SliceLayout; m: Membership } }): Realization | NotReady {
+  const { n, desired, mm } = x;
   const underlay = findUnderlay(host, { vtep: mm.m.self.vtep, ...(n.vxlan?.underlayInterface ? { ifName: n.vxlan.underlayInterface } : {}) });
   if ('problem' in underlay) return { reason: 'UnderlayNotFound', problem: underlay.problem };
   const mtu = overlayMtu(explicitMtu(desired), underlay);
@@ -77,24 +78,24 @@ function peerFacts(layout: SliceLayout, m: Membership): { node: string; address:
   return m.peers.map((p) => ({ node: p.node, address: p.vtep, subnets: slicesAt(layout, p.slice).map(formatCidr) }));
 }
 
-async function notReady(ctx: EngineContext, desired: DesiredObject, n: ResolvedNetwork, why: NotReady): Promise<Result> {
-  if (why.dismantle) await dismantleNetwork(ctx, n.name);
+async function notReady(ctx: EngineContext, desired: DesiredObject, why: NotReady): Promise<Result> {
+  if (why.dismantle) await dismantleNetwork(ctx, desired.object.metadata.name);
   await report(ctx, desired, { ready: false, reason: why.reason, message: why.problem });
   return { requeueAfterMs: RETRY_MS };
 }
 
 async function reconcileVxlanNetwork(ctx: EngineContext, desired: DesiredObject, n: ResolvedNetwork): Promise<Result | void> {
   const mm = membershipFor(ctx, n);
-  if ('problem' in mm) return notReady(ctx, desired, n, mm);
+  if ('problem' in mm) return notReady(ctx, desired, mm);
   const host = ctx.dp.session();
   let plan;
   let r: Realization | NotReady;
   try {
-    r = realize(host, n, desired, mm);
-    if ('problem' in r) return notReady(ctx, desired, n, r);
+    r = realize(host, { n, desired, mm });
+    if ('problem' in r) return notReady(ctx, desired, r);
     const view = overlayView(n, r.overlay)!;
     const bridgePlan = planBridge(view, observeBridge(host, view));
-    if ('conflict' in bridgePlan) return notReady(ctx, desired, n, { reason: 'Conflict', problem: bridgePlan.conflict });
+    if ('conflict' in bridgePlan) return notReady(ctx, desired, { reason: 'Conflict', problem: bridgePlan.conflict });
     const link = host.getLink(r.device);
     const vx: VxlanDesired = {
       marker: markerOf(n.key),
@@ -108,7 +109,7 @@ async function reconcileVxlanNetwork(ctx: EngineContext, desired: DesiredObject,
       peers: mm.m.peers.map((p) => p.vtep),
     };
     const vxPlan = planVxlan(vx, { link, bridgeIndex: host.getLink(view.bridgeName)?.index, fdb: link ? host.listNeighs({ family: 7, index: link.index }) : [] });
-    if ('conflict' in vxPlan) return notReady(ctx, desired, n, { reason: 'Conflict', problem: vxPlan.conflict });
+    if ('conflict' in vxPlan) return notReady(ctx, desired, { reason: 'Conflict', problem: vxPlan.conflict });
     plan = { steps: [...bridgePlan.steps, ...vxPlan.steps], view };
   } finally {
     host.close();
