@@ -11,6 +11,7 @@ import { overlaps } from '../ip.js';
 import { checkStaticAddresses } from './cross-attachment-network.js';
 import { nameOf } from './cross-names.js';
 import { DEFAULT_TENANCY, mayJoin, type TenancyPolicy } from './tenancy.js';
+import { SoleAttachments } from './cross-exclusive.js';
 
 export { nameOf };
 
@@ -69,6 +70,7 @@ class Accepted {
   /** Claim id (join, interface, address) to the key of the Attachment holding it. */
   readonly claims = new Map<string, string>();
   readonly ports: { node: string; span: HostSpan; key: string }[] = [];
+  readonly sole = new SoleAttachments();
 }
 
 function checkNetwork(acc: Accepted, n: Network, errors: FieldError[]): ResolvedNetwork {
@@ -149,7 +151,7 @@ function checkAttachment(acc: Accepted, key: string, a: Attachment): { errors: F
   const node = acc.nodeOf(acc.sandboxes.get(r.sandboxKey)?.spec.nodeName);
   // Addresses on an overlay are unique across nodes; on a node-local network, per node.
   const claims = attachmentClaims(r, network?.driver === 'vxlan' ? '*' : node);
-  const errors = networkErrors(r, network, acc.opts.tenancy ?? DEFAULT_TENANCY);
+  const errors = [...networkErrors(r, network, acc.opts.tenancy ?? DEFAULT_TENANCY), ...acc.sole.check(r, network, acc.sandboxes.get(r.sandboxKey))];
   for (const c of claims) {
     const holder = acc.claims.get(c.id);
     if (holder) errors.push({ path: c.path, message: c.taken(holder) });
@@ -162,6 +164,7 @@ function checkAttachment(acc: Accepted, key: string, a: Attachment): { errors: F
   const accept = (): void => {
     for (const c of claims) acc.claims.set(c.id, key);
     for (const span of spans) acc.ports.push({ node, span, key });
+    acc.sole.accept(r, network, key);
   };
   return { errors, accept };
 }

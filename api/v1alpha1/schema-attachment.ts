@@ -113,6 +113,9 @@ export function attachmentStatus(): Schema {
     hostInterface: str('Host side of the veth pair.', { maxLength: L.ifnameMax }),
     gateway: str('Gateway used for the default route.', { maxLength: L.ipMax }),
     defaultRoute: bool('This attachment provides the sandbox\'s default route.'),
-    ports: list('Published ports as programmed.', portStatus(), { maxItems: L.portsMax }),
+    ports: list('Published ports as programmed.', portStatus(), { maxItems: 2 * L.portsMax }),
+    parent: str('Parent interface of a macvlan/ipvlan sub-interface.', { maxLength: L.ifnameMax }),
+    hostNetwork: bool('Host network: the sandbox shares the node\'s namespace, nodenet made no interface.'),
+    loopbackOnly: bool('Null network: the sandbox has loopback only.'),
   });
 }

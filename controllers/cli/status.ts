@@ -130,11 +130,17 @@ function details(rec: StatusRecord): string {
     if (s.bridge) parts.push(`bridge=${String(s.bridge)}`);
     if (Array.isArray(s.subnets)) parts.push(`subnet=${s.subnets.join(',')}`);
     if (s.allocated !== undefined) parts.push(`allocated=${String(s.allocated)}`);
+    if (s.parent) parts.push(`parent=${String(s.parent)} mode=${String(s.mode)}`);
+    const vx = s.vxlan as { vtep: string; slices: string[]; peers: unknown[] } | undefined;
+    if (vx) parts.push(`vtep=${vx.vtep} slice=${vx.slices.join(',')} peers=${vx.peers.length}`);
   } else if (rec.kind === 'Sandbox') {
-    if (s.netnsPath) parts.push(`netns=${String(s.netnsPath)}${s.adopted ? ' (adopted)' : ''}`);
+    if (s.netnsPath) parts.push(`netns=${String(s.netnsPath)}${s.adopted ? ' (adopted)' : ''}${s.hostNetwork ? ' (host network)' : ''}`);
   } else {
+    if (s.hostNetwork) parts.push('host network: no interface of its own');
+    if (s.loopbackOnly) parts.push('loopback only');
     for (const k of ['ipv4Address', 'ipv6Address', 'macAddress'] as const) if (s[k]) parts.push(String(s[k]));
     if (s.interface && s.hostInterface) parts.push(`${String(s.interface)}<->${String(s.hostInterface)}`);
+    if (s.interface && s.parent) parts.push(`${String(s.interface)} on ${String(s.parent)}`);
     if (s.defaultRoute) parts.push('default-route');
     const ports = (s.ports ?? []) as { hostIP: string; hostPort: number; hostPortEnd?: number; containerPort: number; protocol: string }[];
     for (const p of ports) parts.push(`${p.hostIP}:${p.hostPort}${p.hostPortEnd && p.hostPortEnd !== p.hostPort ? `-${p.hostPortEnd}` : ''}->${p.containerPort}/${p.protocol}`);

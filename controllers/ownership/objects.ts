@@ -16,7 +16,7 @@ export interface AttachmentOwnedInput {
   peer: Link | undefined;
   ipv4?: { address: string; prefixLen: number };
   ipv6?: { address: string; prefixLen: number };
-  gateways: { family: 4 | 6; via: string }[];
+  gateways: { family: 4 | 6; via?: string }[];
   net: FwNetwork;
   ports: FwPort[];
 }
@@ -32,7 +32,7 @@ export function attachmentOwned(i: AttachmentOwnedInput): OwnedObjects {
   return {
     links: [...link(i.host, { kind: 'veth', master: i.bridge, hairpin: true }), ...link(i.peer, { netns: ns, kind: 'veth' })],
     addresses: addrs,
-    routes: i.gateways.map((g) => ({ family: g.family, dst: 'default', via: g.via, dev: i.ifName, netns: ns })),
+    routes: i.gateways.map((g) => ({ family: g.family, dst: 'default', ...(g.via ? { via: g.via } : {}), dev: i.ifName, netns: ns })),
     ...(nft ? { nftables: nft } : {}),
   };
 }

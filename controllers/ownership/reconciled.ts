@@ -42,7 +42,7 @@ export function ownedByAttachment(opts: {
     const [host] = opts.observed ? [opts.observed.host] : readLinks(dp, undefined, [d.hostIf]);
     const [peer] = opts.observed ? [opts.observed.peer] : readLinks(dp, d.netnsPath, [d.ifName]);
     const fwNet = fwNetworkOf(net);
-    const ports = d.ipv4 && !net.internal ? attachmentFwPorts(opts.object, { ...fwNet, hostBinding: net.hostBindingIPv4 }, d.ipv4.address) : [];
+    const ports = !net.internal ? attachmentFwPorts(opts.object, { ...fwNet, hostBinding: net.hostBindingIPv4 }, { 4: d.ipv4?.address, 6: d.ipv6?.address }) : [];
     return attachmentOwned({ ...d, host, peer, net: fwNet, ports });
   });
 }

@@ -10,7 +10,12 @@ import { IpamError } from '../ipam/allocator.js';
 import { Pool, poolsOf } from '../ipam/pool.js';
 import { hostVethName, markerOf } from '../model/names.js';
 import { resolveAttachment, resolveNetwork, resolveSandbox, type ResolvedAttachment } from '../../api/v1alpha1/defaults.js';
-import { asBridgeNetwork, type BridgeNetwork } from './bridge-network.js';
+import { type BridgeNetwork } from './bridge-network.js';
+import { bridgeViewOf } from './drivers/bridge-view.js';
+import { networkDriverFor } from './drivers/registry.js';
+import { removeSandboxLink } from './drivers/sandbox-link.js';
+import { readSysctls, sandboxIpv6Sysctls } from './ipv6.js';
+import { statusPorts } from './published-ports.js';
 import type { Result } from '../queue/workqueue.js';
 import type { AttachmentRecord } from '../state/ledger.js';
 import type { DesiredObject } from '../store/desired.js';
@@ -54,11 +59,18 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
     await detach(ctx, key, { release: false });
     return notReady(ctx, desired, 'SandboxNotFound', `sandbox ${a.namespace}/${a.sandbox} does not exist; the attachment is made when it appears`);
   }
-  if (!ctx.status.isReady(netObj.key)) return notReady(ctx, desired, 'NetworkNotReady', `network ${a.network} is not ready: ${readyMessage(ctx, netObj.key)}`);
+  if (!ctx.status.isReady(netObj.key)) {
+    // Not realized on this node at all (e.g. an overlay this node left): nothing of it may stay.
+    if (!ctx.ledger.get('networks', a.network)) await detach(ctx, key, { release: true });
+    return notReady(ctx, desired, 'NetworkNotReady', `network ${a.network} is not ready: ${readyMessage(ctx, netObj.key)}`);
+  }
   if (!ctx.status.isReady(sbObj.key)) return notReady(ctx, desired, 'SandboxNotReady', `sandbox ${a.sandbox} is not ready: ${readyMessage(ctx, sbObj.key)}`);
-  const net = asBridgeNetwork(resolveNetwork(netObj.object as Network));
-  if (!net) return notReady(ctx, desired, 'UnsupportedDriver', `network ${a.network} does not use the bridge driver`);
+  const resolvedNet = resolveNetwork(netObj.object as Network);
   const sb = resolveSandbox(sbObj.object as Sandbox, { netnsDir: ctx.config.netnsDir });
+  const driver = networkDriverFor(resolvedNet.driver);
+  if (driver?.reconcileAttachment) return driver.reconcileAttachment(ctx, { desired, a, net: resolvedNet, sb, sandboxKey: sbObj.key });
+  const net = bridgeViewOf(resolvedNet, ctx.ledger.get('networks', a.network));
+  if (!net) return notReady(ctx, desired, 'NetworkNotReady', `network ${a.network} has no bridge on this node yet`);
 
   let addrs: { ipv4?: string; ipv6?: string };
   try {
@@ -101,6 +113,7 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
     ipv4: addrs.ipv4 ? { address: addrs.ipv4, prefixLen: prefix(4) } : undefined,
     ipv6: addrs.ipv6 ? { address: addrs.ipv6, prefixLen: prefix(6) } : undefined,
     gateways: electedGateways(ctx, a, net),
+    ifSysctls: sandboxIpv6Sysctls(a.interface, addrs.ipv6 !== undefined),
   };
   // The sandbox was Ready when last reconciled; its namespace file may have changed since.
   const refused = netnsPathRefusal(ctx, sb);
@@ -139,7 +152,7 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
       hostInterface: hostIf,
       ...(poolsOf(net)[0] ? { gateway: poolsOf(net)[0]!.gateway } : {}),
       defaultRoute: d.gateways.length > 0,
-      ports: net.internal ? [] : resolveAttachment(desired.object as Attachment, net).ports,
+      ports: net.internal ? [] : statusPorts(desired.object as Attachment, net, addrs.ipv6 !== undefined),
       ...(owned ? { owned } : {}),
     },
     ...(net.internal && a.ports.length
@@ -148,7 +161,7 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
   });
 }
 
-function allocate(ctx: EngineContext, a: ResolvedAttachment, net: BridgeNetwork): { ipv4?: string; ipv6?: string } {
+export function allocate(ctx: EngineContext, a: ResolvedAttachment, net: Pick<BridgeNetwork, 'name' | 'ipv4' | 'ipv6'>): { ipv4?: string; ipv6?: string } {
   const out: { ipv4?: string; ipv6?: string } = {};
   for (const spec of poolsOf(net)) {
     const requested = spec.family === 4 ? a.ipv4Address : a.ipv6Address;
@@ -166,7 +179,7 @@ function allocate(ctx: EngineContext, a: ResolvedAttachment, net: BridgeNetwork)
 }
 
 /** Highest gatewayPriority wins (Docker's rule), ties by key; internal networks give no default route. */
-function electedGateways(ctx: EngineContext, a: ResolvedAttachment, net: BridgeNetwork): AttachmentDesired['gateways'] {
+export function electedGateways(ctx: EngineContext, a: ResolvedAttachment, net: Pick<BridgeNetwork, 'internal' | 'ipv4' | 'ipv6'>): AttachmentDesired['gateways'] {
   if (net.internal) return [];
   let best: { key: string; prio: number } | undefined;
   for (const k of ctx.store.attachmentsOfSandbox(a.sandboxKey)) {
@@ -198,6 +211,7 @@ function observeAttachment(ctx: EngineContext, d: AttachmentDesired): Attachment
       defaults: [4, 6].flatMap((family) => inner!.listRoutes({ family: family as 4 | 6, table: 254 }).filter((r) => r.dst === 'default')),
       loUp: lo?.up ?? false,
       loAlias: lo?.alias,
+      peerSysctls: peer ? readSysctls(inner, Object.keys(d.ifSysctls ?? {})) : {},
     };
   } finally {
     host?.close();
@@ -219,6 +233,7 @@ export async function detach(ctx: EngineContext, key: string, opts: { release: b
       host.close();
     }
   }
+  if (rec && !rec.hostInterface) removeSandboxLink(ctx, key, rec);
   if (!rec) return;
   if (opts.release) {
     ctx.ipam.release(rec.network, key);
@@ -232,7 +247,7 @@ export async function detach(ctx: EngineContext, key: string, opts: { release: b
   if (rec.aliases?.length) enqueuePeersOnNetwork(ctx, rec.network, rec.sandbox);
 }
 
-function enqueuePeersOnNetwork(ctx: EngineContext, network: string, exceptSandbox: string): void {
+export function enqueuePeersOnNetwork(ctx: EngineContext, network: string, exceptSandbox: string): void {
   const seen = new Set<string>();
   for (const k of ctx.store.attachmentsOfNetwork(network)) {
     const sb = ctx.ledger.get('attachments', k)?.sandbox;
@@ -250,17 +265,17 @@ async function refuseNamespace(ctx: EngineContext, opts: { desired: DesiredObjec
   await notReady(ctx, opts.desired, 'SandboxNotReady', `the sandbox's network namespace is refused: ${opts.message}`);
 }
 
-async function notReady(ctx: EngineContext, desired: DesiredObject, reason: string, message: string): Promise<void> {
+export async function notReady(ctx: EngineContext, desired: DesiredObject, reason: string, message: string): Promise<void> {
   await report(ctx, desired, { ready: false, reason, message });
 }
 
-function readyMessage(ctx: EngineContext, key: string): string {
+export function readyMessage(ctx: EngineContext, key: string): string {
   const c = ctx.status.conditions(key)?.find((x) => x.type === 'Ready');
   return c ? `${c.reason}${c.message ? ` (${c.message})` : ''}` : 'not reconciled yet';
 }
 
 /** An attachment without IPv4 still needs a stable MAC: 02:42 + 4 bytes of its key hash. */
-function hostMacFallback(key: string): string {
+export function hostMacFallback(key: string): string {
   const h = hostVethName(key).slice(3, 11);
   return `02:42:${h.match(/../g)!.join(':')}`;
 }

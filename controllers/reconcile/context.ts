@@ -6,6 +6,7 @@ import type { StatusStore } from '../status/store.js';
 import type { DesiredStore } from '../store/desired.js';
 import type { FirewallSync } from './firewall-sync.js';
 import type { TenancyPolicy } from '../../api/v1alpha1/tenancy.js';
+import type { MemberSource } from '../overlay/coordinator.js';
 
 export interface EngineConfig {
   /** Where nodenet mounts the namespaces it creates (default /run/netns). */
@@ -41,4 +42,6 @@ export interface EngineContext {
   now(): string;
   /** A source's complaint about this object's latest declared version, if any. */
   problemFor?(key: string): string | undefined;
+  /** Members of overlay (vxlan) networks; default: the peers declared in the Network (file mode). */
+  overlayMembers?: MemberSource;
 }

@@ -2,9 +2,10 @@
 // nodenet has realized (never a device someone else owns), and the published ports of attachments
 // that hold an address.
 import type { Attachment, Network } from '../../api/v1alpha1/types.js';
-import type { FwModel, FwNetwork, FwPort } from '../dataplane/firewall/types.js';
+import type { FwModel, FwNetwork } from '../dataplane/firewall/types.js';
 import type { Ipam } from '../ipam/allocator.js';
-import { expandPorts, resolveAttachment, resolveNetwork, type ResolvedNetwork } from '../../api/v1alpha1/defaults.js';
+import { resolveNetwork, type ResolvedNetwork } from '../../api/v1alpha1/defaults.js';
+import { dropShadowedImplied, firewallPorts } from './published-ports.js';
 import { poolsOf } from '../ipam/pool.js';
 import type { Ledger } from '../state/ledger.js';
 import type { DesiredStore } from '../store/desired.js';
@@ -22,37 +23,27 @@ export function fwNetworkOf(n: ResolvedNetwork & { bridgeName: string }): FwNetw
   };
 }
 
-/** The mappings one attachment (holding IPv4 address ip) publishes on its network. */
-export function attachmentFwPorts(a: Attachment, net: FwNetwork & { hostBinding: string }, ip: string): FwPort[] {
-  const r = resolveAttachment(a, { hostBindingIPv4: net.hostBinding });
-  return expandPorts(r.ports).map((p) => ({
-    owner: `${r.namespace}/${r.name}`,
-    bridge: net.bridge,
-    hostIP: p.hostIP,
-    hostPort: p.hostPort,
-    protocol: p.protocol,
-    containerIP: ip,
-    containerPort: p.containerPort,
-  }));
+/** The mappings one attachment (holding these addresses) publishes on its network. */
+export function attachmentFwPorts(a: Attachment, net: FwNetwork & { hostBinding: string }, ips: { 4: string | undefined; 6: string | undefined }): ReturnType<typeof firewallPorts> {
+  return firewallPorts({ a, net: { hostBindingIPv4: net.hostBinding }, bridge: net.bridge, ips });
 }
 
 export function buildFirewallModel(store: DesiredStore, ledger: Ledger, ipam: Ipam): FwModel {
   const networks = new Map<string, FwNetwork & { hostBinding: string }>();
   for (const o of store.list('Network')) {
     const n = resolveNetwork(o.object as Network);
-    if (n.driver !== 'bridge' || !n.bridgeName || store.conflictsOf(o.key).length > 0) continue;
+    // Overlay (vxlan) networks are a bridge on every node: same rules; macvlan/ipvlan/host/null have none.
+    if ((n.driver !== 'bridge' && n.driver !== 'vxlan') || !n.bridgeName || store.conflictsOf(o.key).length > 0) continue;
     if (ledger.get('networks', n.name)?.device !== n.bridgeName) continue;
     networks.set(n.name, { ...fwNetworkOf({ ...n, bridgeName: n.bridgeName }), hostBinding: n.hostBindingIPv4 });
   }
-  const ports: FwPort[] = [];
+  const ports: ReturnType<typeof firewallPorts> = [];
   for (const o of store.list('Attachment')) {
     const a = o.object as Attachment;
     const net = networks.get(a.spec.network);
     if (!net || net.internal || !a.spec.ports?.length || store.conflictsOf(o.key).length > 0) continue;
     if (!ledger.get('attachments', o.key)) continue;
-    const ip = ipam.addressOf(net.name, o.key, 4);
-    if (!ip) continue;
-    ports.push(...attachmentFwPorts(a, net, ip));
+    ports.push(...attachmentFwPorts(a, net, { 4: ipam.addressOf(net.name, o.key, 4), 6: ipam.addressOf(net.name, o.key, 6) }));
   }
-  return { networks: [...networks.values()].map(({ hostBinding: _h, ...n }) => n), ports };
+  return { networks: [...networks.values()].map(({ hostBinding: _h, ...n }) => n), ports: dropShadowedImplied(ports) };
 }

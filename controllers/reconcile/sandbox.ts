@@ -16,6 +16,8 @@ import { report } from './report.js';
 import { renderHosts, renderResolvConf, type HostsEntry } from './sandbox-files.js';
 import { applySteps, type Step } from './steps.js';
 import { ownedBySandbox } from '../ownership/reconciled.js';
+import { hostNetnsPath, usesHostNetwork } from './drivers/shared-netns.js';
+import type { DesiredObject } from '../store/desired.js';
 
 export function sandboxFilesDir(stateDir: string, key: string): string {
   const { namespace, name } = parseKey(key);
@@ -32,7 +34,9 @@ export async function reconcileSandbox(ctx: EngineContext, key: string): Promise
   }
   const sb = resolveSandbox(desired.object as Sandbox, { netnsDir: ctx.config.netnsDir });
   const prev = ctx.ledger.get('sandboxes', key);
-  if (prev && prev.netnsPath !== sb.netnsPath) await dropNamespace(ctx, key);
+  const hostNetwork = usesHostNetwork(ctx, key);
+  if (prev && (hostNetwork || prev.netnsPath !== sb.netnsPath)) await dropNamespace(ctx, key);
+  if (hostNetwork) return reportHostNetwork(ctx, desired, key, sb);
   const ensured = sb.adopted ? adoptCheck(ctx, sb) : await ensureCreated(ctx, sb);
   if ('problem' in ensured) {
     await report(ctx, desired, { ready: false, reason: ensured.reason, message: ensured.problem });
@@ -56,6 +60,20 @@ export async function reconcileSandbox(ctx: EngineContext, key: string): Promise
       owned: ownedBySandbox({ netnsPath: sb.netnsPath, created: !sb.adopted, files: [files.hostname, files.hosts, files.resolv] }),
     },
   });
+}
+
+/** A sandbox on a host-driver network has no namespace of its own: it uses the node's. */
+async function reportHostNetwork(ctx: EngineContext, desired: DesiredObject, key: string, sb: RSandbox): Promise<void> {
+  const files = writeFiles(ctx, key, sb);
+  const moved = ctx.status.get(key)?.status.hostNetwork !== true;
+  await report(ctx, desired, {
+    ready: true,
+    reason: 'Converged',
+    message: '',
+    facts: { netnsPath: hostNetnsPath(), hostNetwork: true, adopted: false, hostnameFile: files.hostname, hostsFile: files.hosts, resolvConf: files.resolv },
+  });
+  // Readiness did not flip, so nothing else wakes the attachments waiting for the move.
+  if (moved) for (const a of ctx.store.attachmentsOfSandbox(key)) ctx.enqueue(a);
 }
 
 type Ensured = { created: boolean } | { problem: string; reason: string; retryMs?: number };

@@ -50,7 +50,13 @@ export function readStatusFiles(stateDir: string): StatusRecord[] {
       const p = join(dir, e);
       // status/Node/ holds the node's own report (controllers/hostcheck), not an object's.
       if (dir === statusDir(stateDir) && e === 'Node') continue;
-      if (statSync(p).isDirectory()) walk(p);
+      let isDir: boolean;
+      try {
+        isDir = statSync(p).isDirectory();
+      } catch {
+        continue; // a writer's temp file, renamed away since readdir
+      }
+      if (isDir) walk(p);
       else if (e.endsWith('.json') && !e.startsWith('.')) {
         try {
           out.push(JSON.parse(readFileSync(p, 'utf8')) as StatusRecord);

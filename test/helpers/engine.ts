@@ -53,6 +53,7 @@ export interface TestAgentOptions {
   config?: Partial<EngineConfig>;
   /** A firewall other than the recording one (e.g. the real nft firewall over a recording exec runner). */
   firewall?: Firewall;
+  nodeName?: string;
 }
 
 export interface TestAgent {
@@ -77,7 +78,7 @@ export async function startTestAgent(objects: Resource[], opts: TestAgentOptions
       netnsDir: '/run/netns',
       stateDir: mkdtempSync(join(tmpdir(), 'nodenet-engine-')),
       hostResolvConf: '/nonexistent-resolv.conf',
-      nodeName: 'test',
+      nodeName: opts.nodeName ?? 'test',
       ...opts.config,
     },
     dp,

@@ -65,6 +65,11 @@ const TWINS: Record<string, Twin> = {
     self: ['spec'],
     path: 'spec.vxlan.mtu',
   },
+  'Network.spec :: vxlan-gateway': {
+    bad: () => network('n', '10.88.0.0/16', { driver: 'vxlan', vxlan: { vni: 7 }, ipam: { ipv4: { subnet: '10.88.0.0/16', gateway: '10.88.0.1' } } }),
+    self: ['spec'],
+    path: 'spec.ipam',
+  },
   'Network.spec.bridge.name :: allowed': { bad: () => network('n', '10.88.0.0/24', { bridge: { name: 'nnv1' } }), self: ['spec', 'bridge', 'name'], path: 'spec.bridge.name' },
   'Network.spec.bridge.name :: immutable': {
     old: () => network('n', '10.88.0.0/24', { bridge: { name: 'br-a' } }),
@@ -150,6 +155,7 @@ function twinName(f: Found): string {
     [/^!has\(self\.bridge\) \|\| !has\(self\.driver\)/, 'bridge-only'],
     [/^!has\(self\.ipam\) \|\| !has\(self\.driver\)/, 'ipam-forbidden'],
     [/^\(has\(self\.driver\)/, 'ipam-required'],
+    [/self\.driver != 'vxlan'/, 'vxlan-gateway'],
     [/has\(self\.(\w+)\.mtu\)/, 'mtu-$1'],
     [/^!\(self in \['lo', 'all', 'default'\]\) &&/, 'allowed'],
     [/^self == oldSelf$/, 'immutable'],
