@@ -104,7 +104,7 @@ test('attack paths are refused (validation or run time) with clear reasons, and 
     ['v-root', `/proc/${agent.child.pid}/root${at('good')}`],
   ];
   writeFileSync(join(dir, 'attacks.yaml'), [...runtime.map(([n, p, a]) => sandboxDoc(n, p, a)), ...invalid.map(([n, p]) => sandboxDoc(n, p, false))].join(''));
-  const keys = runtime.map(([n]) => `Sandbox/default/${n}`);
+  const keys = [...runtime.map(([n]) => `Sandbox/default/${n}`), ...runtime.filter(([, , a]) => a).map(([n]) => `Attachment/default/${n}-front`)];
   const m = await waitStatus(s.stateDir, (st) => keys.every((k) => ready(st.get(k)).startsWith('False:')), 15_000);
   for (const [name, , attached, want] of runtime) {
     assert.match(ready(m.get(`Sandbox/default/${name}`)), want, name);
