@@ -2,7 +2,7 @@
 // converge the kernel and report. On start it reconciles everything it knows (declared objects and
 // everything in its ledger), then collects garbage; a periodic resync repeats the full pass.
 import type { Server } from 'node:http';
-import { validateCrossObject } from '../../api/v1alpha1/validate.js';
+import { validateCrossObject, type CrossObjectOptions } from '../../api/v1alpha1/validate.js';
 import type { Firewall } from '../dataplane/firewall/types.js';
 import type { Dataplane, DescribeOp } from '../dataplane/types.js';
 import { Ipam } from '../ipam/allocator.js';
@@ -23,6 +23,8 @@ import { StatusStore } from '../status/store.js';
 import { DesiredStore } from '../store/desired.js';
 import { parseKey } from '../store/keys.js';
 import { collectGarbage } from './gc.js';
+import { auditFirewall } from '../audit/firewall-audit.js';
+import { currentObject, inObjectScope } from '../audit/scope.js';
 import { dependentsOf, keysFor, ledgerKeys } from './routing.js';
 
 export interface SourceContext {
@@ -56,6 +58,11 @@ export interface AgentOptions {
   resyncMs: number;
   concurrency: number;
   ledger?: Ledger;
+  /**
+   * Cross-object rules. Default, file mode: one node (spec.nodeName ignored), created namespaces
+   * under config.netnsDir, config.tenancy for Networks without allowedNamespaces.
+   */
+  crossObject?: CrossObjectOptions;
 }
 
 export class Agent {
@@ -74,12 +81,13 @@ export class Agent {
     this.metrics = createMetrics();
     this.ledger = opts.ledger ?? Ledger.load(opts.config.stateDir);
     this.status = new StatusStore(opts.statusSink);
-    this.store = new DesiredStore(validateCrossObject);
+    const cross: CrossObjectOptions = { ignoreNodeName: true, netnsDir: opts.config.netnsDir, tenancy: opts.config.tenancy ?? {}, ...opts.crossObject };
+    this.store = new DesiredStore((objs) => validateCrossObject(objs, cross));
     const ipam = new Ipam(this.ledger);
-    const firewall = new FirewallSync(opts.firewall, () => buildFirewallModel(this.store, this.ledger, ipam));
+    const firewall = new FirewallSync(auditFirewall(opts.firewall, this.metrics), () => buildFirewallModel(this.store, this.ledger, ipam));
     this.queue = new WorkQueue({
       concurrency: opts.concurrency,
-      handler: (key) => this.reconcile(key),
+      handler: (key) => inObjectScope(key, () => this.reconcile(key)),
       hooks: {
         onResult: (key, outcome, ms, err) => {
           const kind = parseKey(key).kind;
@@ -112,7 +120,8 @@ export class Agent {
     dp.onOp((ev) => {
       this.metrics.kernelOps.inc({ op: ev.op.op, result: ev.ok ? 'ok' : 'error' });
       // The audit trail: every kernel change, once.
-      log.info('kernel change', { ns: ev.ns ?? 'host', change: this.opts.describe(ev.op, ev.ns), ok: ev.ok, ...(ev.error ? { error: ev.error } : {}) });
+      const object = currentObject();
+      log.info('kernel change', { ...(object ? { object } : {}), ns: ev.ns ?? 'host', change: this.opts.describe(ev.op, ev.ns), ok: ev.ok, ...(ev.error ? { error: ev.error } : {}) });
     });
     await this.status.load();
     this.status.onChange((key, rec) => this.onStatus(key, rec?.status.conditions as never));

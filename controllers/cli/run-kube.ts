@@ -11,10 +11,13 @@ import { KubeApi } from '../source/kube/api.js';
 import { EventRecorder } from '../source/kube/events.js';
 import { KubeSource } from '../source/kube/source.js';
 import { KubeStatusSink } from '../status/kube-sink.js';
+import { isLoopbackListen, parseListenAddr } from '../metrics/server.js';
+import { OBSERVE_OPTIONS, parseObserve, startObservers, type Observers } from './observe.js';
 import { UsageError, absoluteDir, parseCount, parseDuration } from './options.js';
 
-export interface KubeRunValues {
+export type KubeRunValues = Record<keyof typeof OBSERVE_OPTIONS, string> & {
   kubeconfig?: string | undefined;
+  'allow-host-netns': boolean;
   'node-name': string;
   'state-dir': string;
   'netns-dir': string;
@@ -23,7 +26,7 @@ export interface KubeRunValues {
   concurrency: string;
   'wait-for-lock': string;
   'orphan-sweep': string;
-}
+};
 
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -46,6 +49,15 @@ export async function runKube(values: KubeRunValues): Promise<number> {
   const kc = loadKubeConfig(values.kubeconfig);
   const stateDir = absoluteDir('state-dir', values['state-dir']);
   const netnsDir = absoluteDir('netns-dir', values['netns-dir']);
+  const observe = parseObserve(values);
+  // As in file mode: one list of adoptable places and one host-namespace switch, for validation and the engine.
+  const adoptDirs = [netnsDir, ...DEFAULT_NETNS_DIRS];
+  const allowHostNetns = values['allow-host-netns'];
+  if (allowHostNetns) log.warn('--allow-host-netns: Sandboxes may adopt the network namespace of PID 1');
+  const metricsAddr = values['metrics-addr'] === 'off' ? null : values['metrics-addr'];
+  if (metricsAddr && !isLoopbackListen(listenHost(metricsAddr))) {
+    log.warn('metrics and health endpoints listen beyond loopback: anyone who can reach this address can read the node topology', { addr: metricsAddr });
+  }
   const lock = await AgentLock.acquire({ stateDir, waitMs: parseDuration('wait-for-lock', values['wait-for-lock']) });
   const api = new KubeApi(kc);
   const events = new EventRecorder({ api, node });
@@ -56,7 +68,7 @@ export async function runKube(values: KubeRunValues): Promise<number> {
     kc,
     api,
     node,
-    validate: { netnsDirs: [netnsDir, ...DEFAULT_NETNS_DIRS] },
+    validate: { netnsDirs: adoptDirs, allowHostNetns },
     events,
     reportProblem: (key, raw, reason, message) => sink!.reportProblem(key, raw, reason, message),
     orphanSweepMs: parseDuration('orphan-sweep', values['orphan-sweep']),
@@ -64,19 +76,20 @@ export async function runKube(values: KubeRunValues): Promise<number> {
   });
   sink = new KubeStatusSink({ api, node, view: source, events });
   const agent = new Agent({
-    config: { netnsDir, stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: node },
+    config: { netnsDir, stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: node, adoptDirs, allowHostNetns },
     ...createKernelParts(),
     source,
     statusSink: sink,
-    metricsAddr: values['metrics-addr'] === 'off' ? null : values['metrics-addr'],
+    metricsAddr,
     resyncMs: parseDuration('resync', values.resync),
     concurrency: parseCount('concurrency', values.concurrency, 1, 256),
   });
+  let observers: Observers | undefined;
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       log.info('stopping', { signal });
-      agent
-        .stop()
+      (observers?.stop() ?? Promise.resolve())
+        .then(() => agent.stop())
         .then(() => sink!.close(5000))
         .then(() => events.flushed())
         .then(
@@ -92,5 +105,14 @@ export async function runKube(values: KubeRunValues): Promise<number> {
   });
   log.info('kube mode', { node, server: kc.getCurrentCluster()?.server, finalizer: source.finalizer });
   await agent.start();
+  observers = startObservers(agent, observe);
   return stopped;
+}
+
+function listenHost(addr: string): string {
+  try {
+    return parseListenAddr(addr).host;
+  } catch (err) {
+    throw new UsageError(`--metrics-addr: ${(err as Error).message}`);
+  }
 }

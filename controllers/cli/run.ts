@@ -10,7 +10,9 @@ import { FileSource } from '../source/file/source.js';
 import { formatProblem } from '../source/file/parse.js';
 import { FileStatusSink, problemsPath } from '../status/file-sink.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
+import { isLoopbackListen, parseListenAddr } from '../metrics/server.js';
 import { COMMON_OPTIONS, DEFAULTS, UsageError, absoluteDir, parse, parseCount, parseDuration } from './options.js';
+import { OBSERVE_HELP, OBSERVE_OPTIONS, parseObserve, startObservers, type Observers } from './observe.js';
 
 export const RUN_HELP = `Usage: nodenet run --dir DIR [options]
        nodenet run --kube [--kubeconfig PATH] [options]
@@ -28,7 +30,10 @@ converges this node.
   --concurrency N        reconciles in parallel (default ${DEFAULTS.concurrency})
   --node-name NAME       this node's name (default $NODE_NAME or the hostname)
   --wait-for-lock DUR    if another agent runs on this node, wait this long for it to exit (default 0: refuse)
-  --log-level LEVEL      debug|info|warn|error`;
+  --allow-host-netns     let Sandboxes adopt PID 1's network namespace (default off; the agent's own
+                         namespace is never adopted). See SECURITY.md before turning it on.
+  --log-level LEVEL      debug|info|warn|error
+${OBSERVE_HELP}`;
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values } = parse(args, {
@@ -41,6 +46,8 @@ export async function runCommand(args: string[]): Promise<number> {
     kube: { type: 'boolean', default: false },
     kubeconfig: { type: 'string' },
     'orphan-sweep': { type: 'string', default: '5m' },
+    'allow-host-netns': { type: 'boolean', default: false },
+    ...OBSERVE_OPTIONS,
   });
   if (values.help) {
     console.log(RUN_HELP);
@@ -58,28 +65,39 @@ export async function runCommand(args: string[]): Promise<number> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`run: --dir ${dir} is not a directory`);
   setLogLevel(values['log-level'] as Level);
   const stateDir = absoluteDir('state-dir', values['state-dir']);
+  const observe = parseObserve(values);
   const lock = await AgentLock.acquire({ stateDir, waitMs: parseDuration('wait-for-lock', values['wait-for-lock']) });
   const netnsDir = absoluteDir('netns-dir', values['netns-dir']);
+  // One list of adoptable places and one host-namespace switch, for validation and for the engine's re-check.
+  const adoptDirs = [netnsDir, ...DEFAULT_NETNS_DIRS];
+  const allowHostNetns = values['allow-host-netns'];
+  if (allowHostNetns) log.warn('--allow-host-netns: Sandboxes may adopt the network namespace of PID 1');
   const source = new FileSource({
     dir,
-    parse: { netnsDirs: [netnsDir, ...DEFAULT_NETNS_DIRS] },
+    parse: { netnsDirs: adoptDirs, allowHostNetns },
     onProblems: (problems) =>
       writeFileAtomic(problemsPath(stateDir), JSON.stringify(problems.map((p) => ({ ...p, text: formatProblem(p) })), null, 2) + '\n'),
   });
+  const metricsAddr = values['metrics-addr'] === 'off' ? null : values['metrics-addr'];
+  if (metricsAddr && !isLoopbackListen(listenHost(metricsAddr))) {
+    // Metrics name every network, sandbox and address of the node; see SECURITY.md.
+    log.warn('metrics and health endpoints listen beyond loopback: anyone who can reach this address can read the node topology', { addr: metricsAddr });
+  }
   const parts = createKernelParts();
   const agent = new Agent({
-    config: { netnsDir, stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: values['node-name'] },
+    config: { netnsDir, stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: values['node-name'], adoptDirs, allowHostNetns },
     ...parts,
     source,
     statusSink: new FileStatusSink(stateDir),
-    metricsAddr: values['metrics-addr'] === 'off' ? null : values['metrics-addr'],
+    metricsAddr,
     resyncMs: parseDuration('resync', values.resync),
     concurrency: parseCount('concurrency', values.concurrency, 1, 256),
   });
+  let observers: Observers | undefined;
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       log.info('stopping', { signal });
-      agent.stop().then(
+      (observers?.stop() ?? Promise.resolve()).then(() => agent.stop()).then(
         () => lock.release().then(() => resolve(0)),
         (err: unknown) => {
           log.error('stop failed', { err });
@@ -91,5 +109,14 @@ export async function runCommand(args: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   await agent.start();
+  observers = startObservers(agent, observe);
   return stopped;
+}
+
+function listenHost(addr: string): string {
+  try {
+    return parseListenAddr(addr).host;
+  } catch (err) {
+    throw new UsageError(`--metrics-addr: ${(err as Error).message}`);
+  }
 }

@@ -5,6 +5,7 @@ import { native } from './netlink/native.js';
 import { opNotifier } from './op-events.js';
 import { isNetns, listNetnsIn } from './netns.js';
 import { KernelSession } from './kernel/session.js';
+import { inspectNetnsPath } from './netns-inspect.js';
 
 export function createKernelDataplane(): Dataplane {
   const { notify, onOp } = opNotifier();
@@ -20,6 +21,7 @@ export function createKernelDataplane(): Dataplane {
       }
     },
     isNetns,
+    inspectNetns: inspectNetnsPath,
     prepareNetnsDir: (dir) => native().prepareNetnsDir(dir),
     listNetns: (dir) => listNetnsIn(dir),
     onOp,

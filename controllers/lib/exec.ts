@@ -1,6 +1,7 @@
 // The only module that starts processes. Every command is an argv array (never a shell),
 // and the runner is injectable so unit tests can record or fake what would run.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 
 export interface ExecRequest {
   /** Program and arguments; argv[0] is resolved on PATH, no shell is involved. */
@@ -34,15 +35,24 @@ export function spawnCount(): number {
   return spawned;
 }
 
+/** The one place a process starts: argv form, never a shell. */
+function spawnArgv(argv: readonly string[], stdin: 'pipe' | 'ignore'): ChildProcessByStdio<Writable | null, Readable, Readable> {
+  const [cmd, ...args] = argv;
+  if (!cmd) throw new Error('exec: empty argv');
+  spawned++;
+  return spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'], shell: false }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
+}
+
 export const spawnRunner: Runner = (req) =>
   new Promise((resolve, reject) => {
-    const [cmd, ...args] = req.argv;
-    if (!cmd) {
-      reject(new Error('exec: empty argv'));
+    let child: ChildProcessByStdio<Writable | null, Readable, Readable>;
+    try {
+      child = spawnArgv(req.argv, 'pipe');
+    } catch (err) {
+      reject(err);
       return;
     }
-    spawned++;
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], shell: false });
+    const cmd = req.argv[0];
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const timer = setTimeout(() => child.kill('SIGKILL'), req.timeoutMs ?? 30_000);
@@ -61,8 +71,8 @@ export const spawnRunner: Runner = (req) =>
         pid: child.pid ?? -1,
       });
     });
-    child.stdin.on('error', () => undefined); // a child that exits early closes its stdin; its exit code tells the story
-    child.stdin.end(req.input ?? '');
+    child.stdin!.on('error', () => undefined); // a child that exits early closes its stdin; its exit code tells the story
+    child.stdin!.end(req.input ?? '');
   });
 
 let current: Runner = spawnRunner;
@@ -99,10 +109,7 @@ export interface RunningProcess {
 
 /** Starts a long-running process (an agent, a test server); argv only, never a shell. */
 export function startProcess(argv: readonly string[]): RunningProcess {
-  const [cmd, ...args] = argv;
-  if (!cmd) throw new Error('exec: empty argv');
-  spawned++;
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+  const child = spawnArgv(argv, 'ignore');
   let out = '';
   const waiters: (() => void)[] = [];
   const onData = (d: Buffer): void => {

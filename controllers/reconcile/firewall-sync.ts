@@ -20,9 +20,9 @@ export class FirewallSync {
     const model = this.model();
     if (model.networks.length === 0) {
       if (this.removed) return { changes: 0, script: '' };
-      await this.firewall.remove();
+      const changes = await this.firewall.remove();
       this.removed = true;
-      return { changes: 1, script: '' };
+      return { changes, script: '' };
     }
     this.removed = false;
     return this.firewall.sync(model);

@@ -11,7 +11,21 @@ export interface NetworkRecord {
   driver: string;
   /** Device nodenet created for the network (bridge, vxlan...), if any. */
   device?: string;
+  /** Further devices nodenet created for the network (an overlay's vxlan device). */
+  devices?: string[];
   subnets: string[];
+  /** Overlay: what this node realized, read by the network's attachments. */
+  overlay?: OverlayRecord;
+}
+
+export interface OverlayRecord {
+  /** This node's slice index and VTEP address. */
+  slice: number;
+  vtep: string;
+  mtu: number;
+  /** This node's slice (allocation range) and gateway per pool, IPv4 first. */
+  ranges: string[];
+  gateways: string[];
 }
 
 export interface SandboxRecord {
@@ -26,6 +40,8 @@ export interface AttachmentRecord {
   netnsPath: string;
   hostInterface?: string;
   interface: string;
+  /** Network driver when not bridge/vxlan (macvlan and ipvlan links live in the sandbox; host/null make none). */
+  driver?: string;
   ipv4?: string;
   ipv6?: string;
   mac?: string;

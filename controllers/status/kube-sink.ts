@@ -20,14 +20,14 @@ import type { StatusRecord, StatusSink } from './record.js';
 export interface ClusterView {
   /** The object exists, is not being deleted, and is meant for this node. */
   isMine(key: string): boolean;
-  /** The source reports this key itself (InvalidSpec, NotAllowed). */
+  /** The source reports this key itself (InvalidSpec, NamespaceNotAllowed). */
   hasProblem(key: string): boolean;
 }
 
 type Intent = { op: 'put'; status: Record<string, unknown> } | { op: 'remove' };
 
 /** Reasons the source owns: the engine never reports them, so a restart must not load them. */
-const SOURCE_REASONS = new Set(['InvalidSpec', 'NotAllowed']);
+const SOURCE_REASONS = new Set(['InvalidSpec', 'NamespaceNotAllowed']);
 
 export interface KubeStatusSinkOptions {
   api: KubeApi;

@@ -1,6 +1,8 @@
 // The agent's current reports, in memory, persisted through a sink only when they change.
 import type { Condition } from '../../api/v1alpha1/types.js';
 import { isTrue } from './conditions.js';
+import { isValidKey } from '../store/keys.js';
+import { log } from '../lib/log.js';
 import type { StatusRecord, StatusSink } from './record.js';
 
 export class StatusStore {
@@ -10,7 +12,12 @@ export class StatusStore {
   constructor(private readonly sink: StatusSink) {}
 
   async load(): Promise<void> {
-    for (const rec of await this.sink.load()) this.records.set(keyOfRecord(rec), rec);
+    for (const rec of await this.sink.load()) {
+      const key = keyOfRecord(rec);
+      // A record naming no object the API could have (a damaged or planted file) is not ours to act on.
+      if (isValidKey(key)) this.records.set(key, rec);
+      else log.warn('ignoring status record with an invalid key', { key });
+    }
   }
 
   get(key: string): StatusRecord | undefined {

@@ -26,9 +26,11 @@ export interface AgentDirs {
   netnsDir: string;
 }
 
-export async function startAgent(dirs: AgentDirs, extra: string[] = []): Promise<AgentProcess> {
+/** opts.netns: run the agent inside that network namespace (a simulated node), through nsenter. */
+export async function startAgent(dirs: AgentDirs, extra: string[] = [], opts: { netns?: string } = {}): Promise<AgentProcess> {
   const args = [CLI, 'run', '--dir', dirs.dir, '--state-dir', dirs.stateDir, '--netns-dir', dirs.netnsDir, '--metrics-addr', 'off', ...extra];
-  const child = spawn(process.execPath, ['--enable-source-maps', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [...(opts.netns ? ['nsenter', `--net=${opts.netns}`] : []), process.execPath, '--enable-source-maps', ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const collect = (d: Buffer): void => {
     for (const l of d.toString().split('\n')) if (l) lines.push(l);

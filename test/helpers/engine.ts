@@ -12,6 +12,7 @@ import type { Firewall, FwModel, FwSyncResult } from '../../controllers/dataplan
 import { listManifests } from '../../controllers/cli/status.js';
 import { parseManifestFile } from '../../controllers/source/file/parse.js';
 import { Ledger } from '../../controllers/state/ledger.js';
+import type { EngineConfig } from '../../controllers/reconcile/context.js';
 import { REPO_ROOT } from './repo.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,34 +36,53 @@ export class RecordingFirewall implements Firewall {
     return '';
   }
   invalidate(): void {}
-  async remove(): Promise<void> {
+  async remove(): Promise<number> {
     this.removed = true;
+    return 0;
   }
   last(): FwModel | undefined {
     return this.models.at(-1);
   }
 }
 
+export interface TestAgentOptions {
+  dp?: FakeDataplane;
+  sink?: MemoryStatusSink;
+  ledger?: Ledger;
+  /** Engine settings over the defaults below (adopt policy, tenancy...). */
+  config?: Partial<EngineConfig>;
+  /** A firewall other than the recording one (e.g. the real nft firewall over a recording exec runner). */
+  firewall?: Firewall;
+  nodeName?: string;
+}
+
 export interface TestAgent {
   agent: Agent;
   dp: FakeDataplane;
   source: MemorySource;
+  /** The recording firewall (also when another firewall was passed in: then it stays empty). */
   firewall: RecordingFirewall;
   sink: MemoryStatusSink;
   ledger: Ledger;
   stop(): Promise<void>;
 }
 
-export async function startTestAgent(objects: Resource[], opts: { dp?: FakeDataplane; sink?: MemoryStatusSink; ledger?: Ledger } = {}): Promise<TestAgent> {
+export async function startTestAgent(objects: Resource[], opts: TestAgentOptions = {}): Promise<TestAgent> {
   const dp = opts.dp ?? createFakeDataplane();
   const source = new MemorySource(objects);
   const firewall = new RecordingFirewall();
   const sink = opts.sink ?? new MemoryStatusSink();
   const ledger = opts.ledger ?? Ledger.memory();
   const agent = new Agent({
-    config: { netnsDir: '/run/netns', stateDir: mkdtempSync(join(tmpdir(), 'nodenet-engine-')), hostResolvConf: '/nonexistent-resolv.conf', nodeName: 'test' },
+    config: {
+      netnsDir: '/run/netns',
+      stateDir: mkdtempSync(join(tmpdir(), 'nodenet-engine-')),
+      hostResolvConf: '/nonexistent-resolv.conf',
+      nodeName: opts.nodeName ?? 'test',
+      ...opts.config,
+    },
     dp,
-    firewall,
+    firewall: opts.firewall ?? firewall,
     describe: describeOp,
     source,
     statusSink: sink,

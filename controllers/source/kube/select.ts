@@ -26,7 +26,8 @@ export interface ViewInput {
   admit(network: KubeObject, namespace: string): Admission;
 }
 
-export type ProblemReason = 'InvalidSpec' | 'NotAllowed';
+/** InvalidSpec, or the tenancy check's reason (NamespaceNotAllowed). */
+export type ProblemReason = string;
 
 export interface ViewEntry {
   key: string;
@@ -129,7 +130,7 @@ function classify(input: ViewInput, view: View, entry: ViewEntry, mine: boolean,
     const net = networks.get(object.spec.network);
     const admission = net ? input.admit(net, object.metadata.namespace ?? 'default') : { allowed: true as const };
     if (!admission.allowed) {
-      view.problems.set(key, { entry, reason: 'NotAllowed', message: admission.message });
+      view.problems.set(key, { entry, reason: admission.reason, message: admission.message });
       return;
     }
   }

@@ -208,7 +208,7 @@ export class KubeSource implements Source, ClusterView {
       const sig = `${p.reason}\0${p.message}\0${p.entry.raw.metadata.generation ?? ''}\0${p.entry.raw.metadata.uid ?? ''}`;
       if (this.reported.get(key) === sig) continue;
       this.reported.set(key, sig);
-      log.warn(p.reason === 'NotAllowed' ? 'attachment not allowed on its network' : 'invalid object', { key, message: p.message });
+      log.warn(p.reason === 'NamespaceNotAllowed' ? 'attachment not allowed on its network' : 'invalid object', { key, message: p.message });
       this.opts.reportProblem(key, p.entry.raw, p.reason, p.message);
     }
     for (const key of this.reported.keys()) if (!this.view.problems.has(key)) this.reported.delete(key);

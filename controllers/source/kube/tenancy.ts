@@ -1,19 +1,13 @@
 // Tenant isolation in kube mode: an Attachment in namespace X may join a Network only if the
-// Network allows X. The rule lives behind this one function so the shared pure check
-// (api/v1alpha1/tenancy.ts, written elsewhere) can replace it without touching the source.
-export type Admission = { allowed: true } | { allowed: false; message: string };
+// Network allows X. The decision is api/v1alpha1/tenancy.ts's mayJoin, the same one file mode's
+// cross-object check and the attachment reconciler use; this adapter feeds it a raw Network from
+// the API (not yet validated), so the source can keep a refused Attachment out of the engine.
+import { DEFAULT_TENANCY, mayJoin, type TenancyPolicy } from '../../../api/v1alpha1/tenancy.js';
 
-/**
- * spec.allowedNamespaces unset: every namespace may join (the default, for single-tenant
- * clusters and file-mode parity). A list, even an empty one, admits exactly its namespaces.
- */
-export function admitAttachment(network: { metadata: { name: string }; spec?: unknown }, namespace: string): Admission {
-  const allowed = (network.spec as { allowedNamespaces?: unknown } | undefined)?.allowedNamespaces;
-  if (allowed === undefined || allowed === null) return { allowed: true };
-  if (Array.isArray(allowed) && allowed.includes(namespace)) return { allowed: true };
-  const list = Array.isArray(allowed) && allowed.length ? allowed.map(String).join(', ') : 'no namespace';
-  return {
-    allowed: false,
-    message: `network ${network.metadata.name} admits attachments from ${list}, not from namespace ${namespace}; add ${namespace} to its spec.allowedNamespaces or use another network`,
-  };
+export type Admission = { allowed: true } | { allowed: false; reason: string; message: string };
+
+export function admitAttachment(network: { metadata: { name: string }; spec?: unknown }, namespace: string, policy: TenancyPolicy = DEFAULT_TENANCY): Admission {
+  const list = (network.spec as { allowedNamespaces?: unknown } | undefined)?.allowedNamespaces;
+  const allowedNamespaces = list === undefined || list === null ? undefined : (list as readonly string[]);
+  return mayJoin({ network: network.metadata.name, allowedNamespaces, namespace }, policy);
 }

@@ -122,22 +122,24 @@ test('tenancy: an attachment may join only a network that allows its namespace',
   const atts = [...v.desired.keys()].filter((k) => k.startsWith('Attachment/')).sort();
   assert.deepEqual(atts, ['Attachment/team-a/a-open', 'Attachment/team-a/a-team-a-only', 'Attachment/team-b/b-open']);
   assert.deepEqual([...v.problems.entries()].map(([k, p]) => `${k} ${p.reason}`).sort(), [
-    'Attachment/team-a/a-closed NotAllowed',
-    'Attachment/team-b/b-closed NotAllowed',
-    'Attachment/team-b/b-team-a-only NotAllowed',
+    'Attachment/team-a/a-closed NamespaceNotAllowed',
+    'Attachment/team-b/b-closed NamespaceNotAllowed',
+    'Attachment/team-b/b-team-a-only NamespaceNotAllowed',
   ]);
-  assert.match(v.problems.get('Attachment/team-b/b-team-a-only')!.message, /admits attachments from team-a, not from namespace team-b; add team-b to its spec\.allowedNamespaces/);
+  assert.match(v.problems.get('Attachment/team-b/b-team-a-only')!.message, /namespace team-b may not join Network team-a-only \(allowedNamespaces: team-a\)/);
   assert.ok(v.mine.has('Attachment/team-b/b-closed'), 'still this node\'s, so its status is this node\'s to write');
 });
 
-test('admitAttachment: unset admits everyone, a list exactly its namespaces, an empty list nobody', () => {
+test('admitAttachment (mayJoin on a raw Network): unset admits everyone by default, a list exactly its namespaces, an empty list nobody', () => {
   const n = (allowed?: unknown): KubeObject => ({ metadata: { name: 'n' }, spec: allowed === undefined ? {} : { allowedNamespaces: allowed } });
   assert.deepEqual(admitAttachment(n(), 'x'), { allowed: true });
+  assert.equal(admitAttachment(n(), 'x', { whenUnset: 'deny' }).allowed, false, 'a multi-tenant agent policy refuses unlisted networks');
   assert.deepEqual(admitAttachment(n(['x', 'y']), 'y'), { allowed: true });
   assert.equal(admitAttachment(n(['x']), 'z').allowed, false);
   const none = admitAttachment(n([]), 'x');
   assert.equal(none.allowed, false);
-  assert.match((none as { message: string }).message, /admits attachments from no namespace/);
+  assert.match((none as { message: string }).message, /the network is closed/);
+  assert.equal(admitAttachment(n('not-a-list'), 'x').allowed, false, 'a malformed list admits nobody');
 });
 
 test('finalizerFor: the node name when it fits a qualified name, else a prefix and a hash (stable, <= 63)', () => {

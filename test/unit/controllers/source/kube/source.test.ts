@@ -130,23 +130,23 @@ describe('kube source + status sink + engine (fake dataplane)', () => {
     assert.ok(namespaces().includes('/run/netns/late'));
   });
 
-  it('tenancy: an attachment joins only networks that allow its namespace (NotAllowed + Event otherwise)', async () => {
+  it('tenancy: an attachment joins only networks that allow its namespace (NamespaceNotAllowed + Event otherwise)', async () => {
     for (const ns of ['team-a', 'team-b']) {
       await w.namespace(ns);
       await w.create({ apiVersion: 'nodenet.io/v1alpha1', kind: 'Sandbox', metadata: { name: 's', namespace: ns }, spec: { nodeName: 'node-a', netns: { name: `s-${ns}` } } });
     }
     await w.create({ apiVersion: 'nodenet.io/v1alpha1', kind: 'Network', metadata: { name: 'tenant' }, spec: { allowedNamespaces: ['team-a'], ipam: { ipv4: { subnet: '10.77.0.0/24' } } } });
     for (const ns of ['team-a', 'team-b']) await w.create({ apiVersion: 'nodenet.io/v1alpha1', kind: 'Attachment', metadata: { name: 'x', namespace: ns }, spec: { sandbox: 's', network: 'tenant' } });
-    await until(async () => readyOf(await w.get('Attachment', 'x', 'team-b')) === 'False:NotAllowed' && nodeReady(await w.get('Attachment', 'x', 'team-a'), 'node-a'), 'a Ready, b NotAllowed');
+    await until(async () => readyOf(await w.get('Attachment', 'x', 'team-b')) === 'False:NamespaceNotAllowed' && nodeReady(await w.get('Attachment', 'x', 'team-a'), 'node-a'), 'a Ready, b refused');
     const b = (await w.get('Attachment', 'x', 'team-b'))!;
-    assert.match(b.status.conditions[0].message, /network tenant admits attachments from team-a, not from namespace team-b/);
+    assert.match(b.status.conditions[0].message, /namespace team-b may not join Network tenant \(allowedNamespaces: team-a\)/);
     assert.equal(b.metadata.finalizers, undefined, 'never realized: no finalizer');
     assert.ok(!hostLinks().includes(hostVethName('Attachment/team-b/x')));
     assert.ok(hostLinks().includes(hostVethName('Attachment/team-a/x')));
-    await until(async () => (await events('x', 'team-b')).some((x) => x.startsWith('Warning NotAllowed: network tenant admits')), 'NotAllowed event');
+    await until(async () => (await events('x', 'team-b')).some((x) => x.startsWith('Warning NamespaceNotAllowed: namespace team-b may not join Network tenant')), 'NamespaceNotAllowed event');
 
     await w.patch('Network', 'tenant', { spec: { allowedNamespaces: ['team-b'] } });
-    await until(async () => nodeReady(await w.get('Attachment', 'x', 'team-b'), 'node-a') && readyOf(await w.get('Attachment', 'x', 'team-a')) === 'False:NotAllowed', 'b Ready, a NotAllowed');
+    await until(async () => nodeReady(await w.get('Attachment', 'x', 'team-b'), 'node-a') && readyOf(await w.get('Attachment', 'x', 'team-a')) === 'False:NamespaceNotAllowed', 'b Ready, a refused');
     await e.settled();
     assert.ok(!hostLinks().includes(hostVethName('Attachment/team-a/x')), 'a torn down when its namespace was dropped');
     await until(async () => ((await w.get('Attachment', 'x', 'team-a'))!.metadata.finalizers ?? []).length === 0, 'a\'s finalizer released');
