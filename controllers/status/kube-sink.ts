@@ -129,7 +129,11 @@ export class KubeStatusSink implements StatusSink {
     throw new Error(`write status of ${key}: ${this.opts.conflictAttempts ?? 50} conflicts in a row`);
   }
 
-  private putStatus(kind: Kind, obj: KubeObject, status: Record<string, unknown>): Record<string, unknown> {
+  private putStatus(kind: Kind, obj: KubeObject, report: Record<string, unknown>): Record<string, unknown> {
+    // status.owned (every kernel object, with ifindexes) stays in file mode's node-local report: the
+    // CRDs do not declare it (the API server would prune it), and per node entry it would grow a
+    // Network past what one object should hold.
+    const status = withoutKey(report, 'owned')!;
     if (kind === 'Network') {
       const entry = stripNode(status) ?? {};
       return withNodeEntry({ status: obj.status as NetworkStatus | undefined, node: this.opts.node, entry, now: this.now() }) as Record<string, unknown>;
