@@ -3,7 +3,7 @@
 // admission policy. kubectl applies the shipped examples and waits for Ready while the agent
 // converges; then edits, invalid input, watch failures (dropped connections, 410 Gone), deletion
 // through finalizers, a dead node's finalizer, a restart, and removing everything.
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { scratch, type Scratch } from '../helpers/scratch.js';
 import { inNs, ping } from '../helpers/topology.js';
 
 const KUBECTL = process.env['KUBECTL'] ?? 'kubectl';
+const kubectlFound = (await run({ argv: [KUBECTL, 'version', '--client'], timeoutMs: 20_000 }).catch(() => ({ code: 1 }))).code === 0;
 const EXAMPLES = join(REPO_ROOT, 'manifests/examples/kube');
 const NODE = 'node-a';
 
@@ -47,6 +48,7 @@ const link = async (name: string, ns: string | null = null): Promise<boolean> =>
 const ns = (name: string): string => join(s.netnsDir, name);
 const ip = (o: Obj | undefined): string => String(o?.status?.ipv4Address ?? '').split('/')[0]!;
 
+describe('kube mode (agent CLI + kubectl + test API server)', { skip: kubectlFound ? false : `no kubectl (${KUBECTL}): install kubernetes-client` }, () => {
 before(async () => {
   s = await scratch();
   cacheDir = mkdtempSync(join(s.stateDir + '-kubectl-'));
@@ -142,7 +144,10 @@ test('a dropped watch pauses kernel work (drift stays unrepaired) until every wa
   await until(async () => /10\.89\.0\.1\/24/.test((await runOk({ argv: ['ip', '-4', '-o', 'addr', 'show', 'dev', 'nn-backend'] })).stdout), 'gateway address repaired');
   const after = agent.lines.slice(mark);
   const resumed = after.findIndex((l) => l.includes('"kernel work resumed"'));
-  assert.ok(after.slice(resumed).some((l) => l.includes('"kernel change"') && l.includes('10.89.0.1/24')), 'the repair came after resuming');
+  assert.ok(
+    after.slice(resumed).some((l) => l.includes('"kernel change"') && l.includes('10.89.0.1/24')),
+    `the repair came after resuming:\n${after.filter((l) => /kernel (change|work)|watch/.test(l)).join('\n')}`,
+  );
 });
 
 test('410 Gone mid-stream: the agent relists and converges what it missed', async () => {
@@ -215,4 +220,5 @@ test('kubectl delete of everything removes every link, namespace, rule and final
   assert.deepEqual((await run({ argv: ['ls', s.netnsDir] })).stdout.trim(), '');
   assert.deepEqual(policy.refused, [], 'the ClusterRole covered every request of the agent');
   assert.deepEqual(policy.denied, [], 'the admission policy allowed every request of the agent');
+});
 });

@@ -145,11 +145,17 @@ export async function startKubeAgent(o: KubeAgentOptions): Promise<AgentProcess>
   const argv = [...(o.wrap ?? []), process.execPath, ...args];
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBERNETES_SERVICE_HOST: '' } });
   const lines: string[] = [];
-  const collect = (d: Buffer): void => {
-    for (const l of d.toString().split('\n')) if (l) lines.push(l);
+  // Chunks may end mid-line: keep the partial line until its newline arrives.
+  const collector = (): ((d: Buffer) => void) => {
+    let rest = '';
+    return (d) => {
+      const parts = (rest + d.toString()).split('\n');
+      rest = parts.pop() ?? '';
+      for (const l of parts) if (l) lines.push(l);
+    };
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout!.on('data', collector());
+  child.stderr!.on('data', collector());
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const end = Date.now() + 30_000;
   while (!lines.some((l) => l.includes('"agent ready"'))) {
