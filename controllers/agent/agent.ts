@@ -169,7 +169,8 @@ export class Agent {
   private pausedFor: string | undefined;
 
   private pause(reason: string): void {
-    if (this.pausedFor === undefined) log.warn('kernel work paused', { reason });
+    // Info, not warn: every watch the server times out (each 5-10 min) pauses for a moment.
+    if (this.pausedFor === undefined) log.info('kernel work paused', { reason });
     this.pausedFor = reason;
     this.queue.pause();
   }
