@@ -34,6 +34,22 @@ export function spawnCount(): number {
   return spawned;
 }
 
+/** pid -> when it exited (0 while running); kept a while so late kernel notifications still match. */
+const children = new Map<number, number>();
+const CHILD_MEMORY_MS = 30_000;
+
+/** True if pid is (or was, within the last 30 s) a process started here: tells our own nft transactions from others'. */
+export function isRecentChild(pid: number): boolean {
+  return children.has(pid);
+}
+
+function rememberChild(pid: number | undefined): void {
+  if (pid === undefined) return;
+  const now = Date.now();
+  for (const [p, ended] of children) if (ended !== 0 && now - ended > CHILD_MEMORY_MS) children.delete(p);
+  children.set(pid, 0);
+}
+
 export const spawnRunner: Runner = (req) =>
   new Promise((resolve, reject) => {
     const [cmd, ...args] = req.argv;
@@ -43,6 +59,7 @@ export const spawnRunner: Runner = (req) =>
     }
     spawned++;
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], shell: false });
+    rememberChild(child.pid);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const timer = setTimeout(() => child.kill('SIGKILL'), req.timeoutMs ?? 30_000);
@@ -54,6 +71,7 @@ export const spawnRunner: Runner = (req) =>
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (child.pid !== undefined) children.set(child.pid, Date.now());
       resolve({
         code: code ?? (signal ? 128 : 1),
         stdout: Buffer.concat(out).toString('utf8'),

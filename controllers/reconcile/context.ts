@@ -5,6 +5,7 @@ import type { Ledger } from '../state/ledger.js';
 import type { StatusStore } from '../status/store.js';
 import type { DesiredStore } from '../store/desired.js';
 import type { FirewallSync } from './firewall-sync.js';
+import type { DriftHook } from '../agent/drift/tracker.js';
 
 export interface EngineConfig {
   /** Where nodenet mounts the namespaces it creates (default /run/netns). */
@@ -31,4 +32,6 @@ export interface EngineContext {
   now(): string;
   /** A source's complaint about this object's latest declared version, if any. */
   problemFor?(key: string): string | undefined;
+  /** Drift bookkeeping (the agent's): a repaired or unrepaired drift shows as Degraded. */
+  drift?: DriftHook;
 }

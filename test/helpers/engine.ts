@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Resource } from '../../api/v1alpha1/types.js';
 import { Agent } from '../../controllers/agent/agent.js';
+import type { DriftOptions } from '../../controllers/agent/drift/tracker.js';
 import { StaticSource as MemorySource } from '../../controllers/agent/static-source.js';
 import { MemoryStatusSink } from '../../controllers/status/memory-sink.js';
 import { describeOp } from '../../controllers/dataplane/describe.js';
@@ -53,10 +54,13 @@ export interface TestAgent {
   stop(): Promise<void>;
 }
 
-export async function startTestAgent(objects: Resource[], opts: { dp?: FakeDataplane; sink?: MemoryStatusSink; ledger?: Ledger } = {}): Promise<TestAgent> {
+export async function startTestAgent(
+  objects: Resource[],
+  opts: { dp?: FakeDataplane; sink?: MemoryStatusSink; ledger?: Ledger; drift?: DriftOptions; firewall?: RecordingFirewall } = {},
+): Promise<TestAgent> {
   const dp = opts.dp ?? createFakeDataplane();
   const source = new MemorySource(objects);
-  const firewall = new RecordingFirewall();
+  const firewall = opts.firewall ?? new RecordingFirewall();
   const sink = opts.sink ?? new MemoryStatusSink();
   const ledger = opts.ledger ?? Ledger.memory();
   const agent = new Agent({
@@ -70,6 +74,7 @@ export async function startTestAgent(objects: Resource[], opts: { dp?: FakeDatap
     resyncMs: 0,
     concurrency: 4,
     ledger,
+    ...(opts.drift ? { drift: opts.drift } : {}),
   });
   await agent.start();
   await agent.settled();
