@@ -3,9 +3,17 @@
 import { existsSync, statSync } from 'node:fs';
 import { DEFAULT_NETNS_DIRS } from '../../api/v1alpha1/validate.js';
 import { Agent } from '../agent/agent.js';
+import { startDriftWatcher, type DriftWatcher } from '../agent/drift/watcher.js';
+import { installFailpoints } from '../agent/failpoints.js';
 import { AgentLock } from '../agent/lock.js';
 import { createKernelParts } from '../dataplane/factory.js';
-import { log, setLogLevel, type Level } from '../lib/log.js';
+import { errorText, log, setLogLevel, type Level } from '../lib/log.js';
+import { StateDiskGuard } from '../state/disk-guard.js';
+import { AgentHealth } from '../state/health.js';
+import { describeRebuild, loadLedger } from '../state/load.js';
+import { discoverNetnsPaths } from '../state/netns-discovery.js';
+import { corruptLeftovers, declaredAttachments } from './rebuild-inputs.js';
+import { removeStaleTempFiles } from '../state/stale-temp.js';
 import { FileSource } from '../source/file/source.js';
 import { formatProblem } from '../source/file/parse.js';
 import { FileStatusSink, problemsPath } from '../status/file-sink.js';
@@ -23,6 +31,8 @@ Watches DIR (nested folders, *.yaml/*.yml/*.json, multi-document) and converges 
   --concurrency N        reconciles in parallel (default ${DEFAULTS.concurrency})
   --node-name NAME       this node's name (default $NODE_NAME or the hostname)
   --wait-for-lock DUR    if another agent runs on this node, wait this long for it to exit (default 0: refuse)
+  --kernel-events on|off repair drift as soon as the kernel reports it (default on); off = resync only
+  --drift-hold DURATION  how long a repaired object shows Degraded=DriftRepaired (default 60s)
   --log-level LEVEL      debug|info|warn|error`;
 
 export async function runCommand(args: string[]): Promise<number> {
@@ -33,6 +43,8 @@ export async function runCommand(args: string[]): Promise<number> {
     resync: { type: 'string', default: DEFAULTS.resync },
     concurrency: { type: 'string', default: DEFAULTS.concurrency },
     'wait-for-lock': { type: 'string', default: '0' },
+    'kernel-events': { type: 'string', default: 'on' },
+    'drift-hold': { type: 'string', default: '60s' },
   });
   if (values.help) {
     console.log(RUN_HELP);
@@ -43,16 +55,39 @@ export async function runCommand(args: string[]): Promise<number> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`run: --dir ${dir} is not a directory`);
   setLogLevel(values['log-level'] as Level);
   const stateDir = absoluteDir('state-dir', values['state-dir']);
+  if (!['on', 'off'].includes(values['kernel-events'])) throw new UsageError('run: --kernel-events must be on or off');
+  const holdMs = parseDuration('drift-hold', values['drift-hold']);
   const lock = await AgentLock.acquire({ stateDir, waitMs: parseDuration('wait-for-lock', values['wait-for-lock']) });
   const netnsDir = absoluteDir('netns-dir', values['netns-dir']);
+  const stale = removeStaleTempFiles(stateDir);
+  if (stale.length) log.info('removed temp files of interrupted writes', { files: stale });
+  const health = AgentHealth.open(stateDir);
+  const parts = createKernelParts();
+  installFailpoints(parts.dp, parts.describe);
+  const loaded = loadLedger({
+    stateDir,
+    netnsDir,
+    dp: parts.dp,
+    hints: () => declaredAttachments(dir, [netnsDir, ...DEFAULT_NETNS_DIRS]),
+    morePaths: () => discoverNetnsPaths((p) => parts.dp.isNetns(p)),
+  });
+  if (loaded.rebuilt) health.addNotice('StateRebuilt', describeRebuild(loaded.rebuilt));
+  else for (const f of corruptLeftovers(stateDir)) health.addNotice('StateRebuilt', `an earlier state file was unreadable and is kept at ${f}; the state was rebuilt from the kernel then (see the agent log); remove the file once checked`);
+  let agent: Agent | undefined;
+  const guard = new StateDiskGuard({ stateDir, health, onRecovered: () => agent?.enqueueAll() });
   const source = new FileSource({
     dir,
     parse: { netnsDirs: [netnsDir, ...DEFAULT_NETNS_DIRS] },
-    onProblems: (problems) =>
-      writeFileAtomic(problemsPath(stateDir), JSON.stringify(problems.map((p) => ({ ...p, text: formatProblem(p) })), null, 2) + '\n'),
+    onProblems: (problems) => {
+      try {
+        writeFileAtomic(problemsPath(stateDir), JSON.stringify(problems.map((p) => ({ ...p, text: formatProblem(p) })), null, 2) + '\n');
+      } catch (err) {
+        log.warn('cannot write the problems file', { err: errorText(err) });
+        guard.noteError(err);
+      }
+    },
   });
-  const parts = createKernelParts();
-  const agent = new Agent({
+  agent = new Agent({
     config: { netnsDir, stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: values['node-name'] },
     ...parts,
     source,
@@ -60,11 +95,20 @@ export async function runCommand(args: string[]): Promise<number> {
     metricsAddr: values['metrics-addr'] === 'off' ? null : values['metrics-addr'],
     resyncMs: parseDuration('resync', values.resync),
     concurrency: parseCount('concurrency', values.concurrency, 1, 256),
+    ledger: loaded.ledger,
+    drift: { holdMs },
+    onReconcileError: (_key, err) => guard.noteError(err),
   });
+  const running = agent;
+  let watcher: DriftWatcher | undefined;
+  let stopping = false;
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       log.info('stopping', { signal });
-      agent.stop().then(
+      stopping = true;
+      watcher?.stop();
+      guard.stop();
+      running.stop().then(
         () => lock.release().then(() => resolve(0)),
         (err: unknown) => {
           log.error('stop failed', { err });
@@ -75,6 +119,7 @@ export async function runCommand(args: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await agent.start();
+  await running.start();
+  if (!stopping && values['kernel-events'] === 'on') watcher = startDriftWatcher({ agent: running, netnsDir });
   return stopped;
 }

@@ -4,6 +4,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Condition } from '../../api/v1alpha1/types.js';
 import { readStatusFiles, problemsPath } from '../status/file-sink.js';
+import { readAgentHealth } from '../state/health.js';
+import { agentHealthLines } from './status-agent.js';
 import type { StatusRecord } from '../status/record.js';
 import { keyOfRecord } from '../status/store.js';
 import { DesiredStore } from '../store/desired.js';
@@ -46,9 +48,11 @@ export async function statusCommand(args: string[]): Promise<number> {
     declared = new Map(loaded.store.keys().map((k) => [k, loaded.store.get(k)!.specHash]));
   }
   const rows = statusRows(records, declared);
+  const agent = readAgentHealth(stateDir);
   if (values.json) {
-    console.log(JSON.stringify({ objects: records, problems }, null, 2));
+    console.log(JSON.stringify({ objects: records, problems, ...(agent ? { agent } : {}) }, null, 2));
   } else {
+    for (const line of agentHealthLines(agent)) console.log(line);
     console.log(rows.length ? renderTable(['KIND', 'NAME', 'READY', 'REASON', 'DETAILS', 'MESSAGE'], rows.map((r) => [r.kind, r.name, r.ready, r.reason, r.details, r.message]), [0, 40, 0, 0, 70, 0]) : 'No objects.');
     if (problems.length) {
       console.log(`\nInvalid declarations (${problems.length}):`);
@@ -56,7 +60,7 @@ export async function statusCommand(args: string[]): Promise<number> {
     }
   }
   const notReady = rows.some((r) => r.ready !== 'True');
-  return problems.length > 0 || notReady ? 1 : 0;
+  return problems.length > 0 || notReady || (agent?.problems.length ?? 0) > 0 ? 1 : 0;
 }
 
 /** declared: key -> spec hash of the declared version, to spot reports of an older version. */
