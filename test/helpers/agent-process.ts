@@ -26,36 +26,59 @@ export interface AgentDirs {
   netnsDir: string;
 }
 
-export async function startAgent(dirs: AgentDirs, extra: string[] = []): Promise<AgentProcess> {
+/** Starts the agent without waiting for it (it may be meant to die early); env adds variables. */
+export function spawnAgent(dirs: AgentDirs, extra: string[] = [], env: Record<string, string> = {}): AgentProcess & { exited: Promise<number | null>; ready(timeoutMs?: number): Promise<void> } {
   const args = [CLI, 'run', '--dir', dirs.dir, '--state-dir', dirs.stateDir, '--netns-dir', dirs.netnsDir, '--metrics-addr', 'off', ...extra];
-  const child = spawn(process.execPath, ['--enable-source-maps', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--enable-source-maps', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const lines: string[] = [];
+  let partial = '';
   const collect = (d: Buffer): void => {
-    for (const l of d.toString().split('\n')) if (l) lines.push(l);
+    const parts = (partial + d.toString()).split('\n');
+    partial = parts.pop()!;
+    for (const l of parts) if (l) lines.push(l);
   };
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const t = setInterval(() => {
-      if (lines.some((l) => l.includes('"agent ready"'))) {
-        clearInterval(t);
-        resolve();
-      } else if (child.exitCode !== null) {
-        clearInterval(t);
-        reject(new Error(`agent exited ${child.exitCode}:\n${lines.join('\n')}`));
-      }
-    }, 20);
-  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
+    if (partial) lines.push(partial);
+    partial = '';
+    resolve(code);
+  }));
+  const ready = (timeoutMs = 30_000): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const started = Date.now();
+      const t = setInterval(() => {
+        if (Date.now() - started > timeoutMs) {
+          clearInterval(t);
+          reject(new Error(`agent not ready after ${timeoutMs} ms:\n${lines.slice(-30).join('\n')}`));
+          return;
+        }
+        if (lines.some((l) => l.includes('"agent ready"'))) {
+          clearInterval(t);
+          resolve();
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          clearInterval(t);
+          reject(new Error(`agent exited ${child.exitCode ?? child.signalCode}:\n${lines.join('\n')}`));
+        }
+      }, 20);
+    });
   return {
     child,
     lines,
+    exited,
+    ready,
     kernelChanges: () => lines.filter((l) => l.includes('"kernel change"')),
     stop: (signal = 'SIGTERM') => {
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
   };
+}
+
+export async function startAgent(dirs: AgentDirs, extra: string[] = [], env: Record<string, string> = {}): Promise<AgentProcess> {
+  const a = spawnAgent(dirs, extra, env);
+  await a.ready();
+  return a;
 }
 
 export function statusMap(stateDir: string): Map<string, StatusRecord> {
