@@ -108,6 +108,7 @@ test('kill -9 at random points of convergence (both directions), restart: invari
   assert.ok((toHalf.get('kernel-op') ?? 0) > 5 && (toFull.get('kernel-op') ?? 0) > 20, 'the transitions pass enough kernel ops to be worth killing');
 
   const kills: Kill[] = [];
+  let reverted = 0;
   let current = FULL;
   for (let i = 0; i < ITERATIONS + TIMED; i++) {
     const target = current === FULL ? HALF : FULL;
@@ -121,15 +122,22 @@ test('kill -9 at random points of convergence (both directions), restart: invari
       const again = await killRun(target, { failAt: `any:${1 + Math.floor(random() * 60)}` });
       kills.push({ ...again, point: `recovery ${again.point}` });
     }
-    await converge(target);
-    await assertInvariants(dirs, target, { context: `after ${kills.slice(-2).map((x) => `${x.point} (${x.at || 'timed'})`).join(' then ')}` });
-    current = target;
+    // Sometimes the user changes their mind while the agent is down: back to where it came from.
+    const final = random() < 0.25 ? current : target;
+    if (final !== target) {
+      writeWorld(dirs.dir, final);
+      reverted++;
+    }
+    await converge(final);
+    const path = kills.slice(-2).map((x) => `${x.point} (${x.at || 'timed'})`).join(' then ');
+    await assertInvariants(dirs, final, { context: `after ${path}${final !== target ? ', restarted towards the previous world' : ''}` });
+    current = final;
   }
   const exercised = kills.filter((k) => k.killed);
   const distinct = new Set(exercised.map((k) => k.point));
   const kinds = new Map<string, number>();
   for (const k of exercised) kinds.set(k.at.split(' ')[0] || 'timer', (kinds.get(k.at.split(' ')[0] || 'timer') ?? 0) + 1);
-  console.log(`# kill points exercised: ${distinct.size} distinct (${exercised.length} kills, ${kills.length - exercised.length} runs converged before their point)`);
+  console.log(`# kill points exercised: ${distinct.size} distinct (${exercised.length} kills, ${kills.length - exercised.length} runs converged before their point); ${reverted} restarts went back to the previous world`);
   console.log(`# by place: ${[...kinds].map(([p, n]) => `${p} ${n}`).join(', ')}`);
   for (const k of exercised) console.log(`#   ${k.point}: ${k.at || 'SIGKILL by timer'}`);
   assert.ok(exercised.length >= ITERATIONS / 2, 'most runs were really killed');
