@@ -7,6 +7,7 @@ import type { DesiredStore } from '../store/desired.js';
 import type { FirewallSync } from './firewall-sync.js';
 import type { TenancyPolicy } from '../../api/v1alpha1/tenancy.js';
 import type { MemberSource } from '../overlay/coordinator.js';
+import type { DriftHook } from '../agent/drift/tracker.js';
 
 export interface EngineConfig {
   /** Where nodenet mounts the namespaces it creates (default /run/netns). */
@@ -44,4 +45,6 @@ export interface EngineContext {
   problemFor?(key: string): string | undefined;
   /** Members of overlay (vxlan) networks; default: the peers declared in the Network (file mode). */
   overlayMembers?: MemberSource;
+  /** Drift bookkeeping (the agent's): a repaired or unrepaired drift shows as Degraded. */
+  drift?: DriftHook;
 }
