@@ -22,6 +22,7 @@ import type { StatusSink } from '../status/record.js';
 import { StatusStore } from '../status/store.js';
 import { DesiredStore } from '../store/desired.js';
 import { parseKey } from '../store/keys.js';
+import { DriftTracker, type DriftCause, type DriftOptions } from './drift/tracker.js';
 import { collectGarbage } from './gc.js';
 import { auditFirewall } from '../audit/firewall-audit.js';
 import { currentObject, inObjectScope } from '../audit/scope.js';
@@ -63,6 +64,9 @@ export interface AgentOptions {
    * under config.netnsDir, config.tenancy for Networks without allowedNamespaces.
    */
   crossObject?: CrossObjectOptions;
+  drift?: DriftOptions;
+  /** Called when a reconcile throws (after it is logged), e.g. to notice a full state disk. */
+  onReconcileError?(key: string, err: unknown): void;
 }
 
 export class Agent {
@@ -71,6 +75,7 @@ export class Agent {
   readonly status: StatusStore;
   readonly ledger: Ledger;
   readonly ctx: EngineContext;
+  readonly drift: DriftTracker;
   private readonly queue: WorkQueue;
   private server: Server | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -85,15 +90,19 @@ export class Agent {
     this.store = new DesiredStore((objs) => validateCrossObject(objs, cross));
     const ipam = new Ipam(this.ledger);
     const firewall = new FirewallSync(auditFirewall(opts.firewall, this.metrics), () => buildFirewallModel(this.store, this.ledger, ipam));
+    this.drift = new DriftTracker(() => this.ctx, this.metrics, opts.drift);
     this.queue = new WorkQueue({
       concurrency: opts.concurrency,
-      handler: (key) => inObjectScope(key, () => this.reconcile(key)),
+      handler: (key) => inObjectScope(key, () => this.drift.track(key, () => this.reconcile(key))),
       hooks: {
         onResult: (key, outcome, ms, err) => {
           const kind = parseKey(key).kind;
           this.metrics.reconciles.inc({ kind, result: outcome });
           this.metrics.reconcileDuration.observe({ kind }, ms / 1000);
-          if (err) log.warn('reconcile failed', { key, err: errorText(err), retries: this.queue.failures(key) });
+          if (err) {
+            log.warn('reconcile failed', { key, err: errorText(err), retries: this.queue.failures(key) });
+            opts.onReconcileError?.(key, err);
+          }
         },
         onDepth: (d) => this.metrics.queueDepth.set(d),
       },
@@ -107,10 +116,15 @@ export class Agent {
       firewall,
       config: opts.config,
       describe: opts.describe,
-      enqueue: (key) => this.queue.add(key),
+      enqueue: (key) => {
+        this.drift.propagate(key);
+        this.queue.add(key);
+      },
       now: () => new Date().toISOString(),
       problemFor: (key) => opts.source.problemFor?.(key),
       onTeardown: (key) => opts.source.onTeardown?.(key),
+      paused: () => this.pausedFor !== undefined,
+      drift: this.drift,
     };
   }
 
@@ -123,6 +137,7 @@ export class Agent {
       const object = currentObject();
       log.info('kernel change', { ...(object ? { object } : {}), ns: ev.ns ?? 'host', change: this.opts.describe(ev.op, ev.ns), ok: ev.ok, ...(ev.error ? { error: ev.error } : {}) });
     });
+    this.drift.watchOps(dp);
     await this.status.load();
     this.status.onChange((key, rec) => this.onStatus(key, rec?.status.conditions as never));
     this.store.onChange((changes) => {
@@ -143,6 +158,8 @@ export class Agent {
     });
     this.enqueueAll();
     await this.queue.drained();
+    // Stopped during the first pass: leave the rest (GC included) to the next start.
+    if (this.stopping) return;
     const gc = collectGarbage({ dp, ledger: this.ledger, netnsDir: config.netnsDir });
     if (gc.links.length || gc.namespaces.length) log.info('removed leftovers from earlier runs', { ...gc, ops: undefined });
     await this.ctx.firewall.sync();
@@ -152,8 +169,11 @@ export class Agent {
   }
 
   /** Every known key: declared objects, what the ledger says we made, and reports of both. */
-  enqueueAll(): void {
-    for (const k of new Set([...this.store.keys(), ...ledgerKeys(this.ledger), ...this.status.keys()])) this.queue.add(k);
+  enqueueAll(cause?: DriftCause): void {
+    for (const k of new Set([...this.store.keys(), ...ledgerKeys(this.ledger), ...this.status.keys()])) {
+      if (cause) this.drift.suspect(k, cause);
+      this.queue.add(k);
+    }
   }
 
   /** Resolves when no reconcile is queued or running. */
@@ -180,6 +200,8 @@ export class Agent {
     log.info('kernel work resumed', { after: this.pausedFor });
     this.pausedFor = undefined;
     this.queue.resume();
+    // Firewall drift checks skipped while paused run now.
+    void this.drift.checkFirewall({ source: 'resync', detail: 'watches reconnected', at: Date.now() });
   }
 
   private readiness(): { ok: boolean; reason: string } {
@@ -193,6 +215,7 @@ export class Agent {
     if (this.stopping) return;
     this.stopping = true;
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    this.drift.stop();
     await this.opts.source.stop();
     await this.queue.shutdown();
     await this.ctx.firewall.idle();
@@ -203,8 +226,9 @@ export class Agent {
   private scheduleResync(): void {
     if (this.opts.resyncMs <= 0 || this.stopping) return;
     this.resyncTimer = setTimeout(() => {
-      this.ctx.firewall.invalidate();
-      this.enqueueAll();
+      const cause: DriftCause = { source: 'resync', detail: `periodic resync (every ${this.opts.resyncMs} ms)`, at: Date.now() };
+      void this.drift.checkFirewall(cause);
+      this.enqueueAll(cause);
       this.scheduleResync();
     }, this.opts.resyncMs);
     this.resyncTimer.unref();

@@ -4,6 +4,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Condition } from '../../api/v1alpha1/types.js';
 import { readStatusFiles, problemsPath } from '../status/file-sink.js';
+import { readAgentHealth } from '../state/health.js';
+import { agentHealthLines } from './status-agent.js';
 import type { StatusRecord } from '../status/record.js';
 import { keyOfRecord } from '../status/store.js';
 import { DesiredStore } from '../store/desired.js';
@@ -74,9 +76,11 @@ export async function statusCommand(args: string[]): Promise<number> {
   }
   const rows = statusRows(records, declared);
   const nodes = readNodeStatus(stateDir);
+  const agent = readAgentHealth(stateDir);
   if (values.json) {
-    console.log(JSON.stringify({ objects: records, problems, nodes }, null, 2));
+    console.log(JSON.stringify({ objects: records, problems, nodes, ...(agent ? { agent } : {}) }, null, 2));
   } else {
+    for (const line of agentHealthLines(agent)) console.log(line);
     for (const n of nodes) {
       const c = n.status.conditions.find((x) => x.type === 'HostCompatible');
       console.log(`Node ${n.name}: HostCompatible=${c?.status ?? 'Unknown'}${c?.reason ? ` (${c.reason})` : ''}`);
@@ -90,7 +94,7 @@ export async function statusCommand(args: string[]): Promise<number> {
     }
   }
   const notReady = rows.some((r) => r.ready !== 'True');
-  return problems.length > 0 || notReady ? 1 : 0;
+  return problems.length > 0 || notReady || (agent?.problems.length ?? 0) > 0 ? 1 : 0;
 }
 
 /** declared: key -> spec hash of the declared version, to spot reports of an older version. */

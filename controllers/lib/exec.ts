@@ -35,12 +35,33 @@ export function spawnCount(): number {
   return spawned;
 }
 
+/** pid -> when it exited (0 while running); kept a while so late kernel notifications still match. */
+const children = new Map<number, number>();
+const CHILD_MEMORY_MS = 30_000;
+
+/** True if pid is (or was, within the last 30 s) a process started here: tells our own nft transactions from others'. */
+export function isRecentChild(pid: number): boolean {
+  return children.has(pid);
+}
+
+function rememberChild(pid: number | undefined): void {
+  if (pid === undefined) return;
+  const now = Date.now();
+  for (const [p, ended] of children) if (ended !== 0 && now - ended > CHILD_MEMORY_MS) children.delete(p);
+  children.set(pid, 0);
+}
+
 /** The one place a process starts: argv form, never a shell. */
 function spawnArgv(argv: readonly string[], stdin: 'pipe' | 'ignore'): ChildProcessByStdio<Writable | null, Readable, Readable> {
   const [cmd, ...args] = argv;
   if (!cmd) throw new Error('exec: empty argv');
   spawned++;
-  return spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'], shell: false }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
+  const child = spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'], shell: false }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
+  rememberChild(child.pid);
+  child.on('close', () => {
+    if (child.pid !== undefined) children.set(child.pid, Date.now());
+  });
+  return child;
 }
 
 export const spawnRunner: Runner = (req) =>

@@ -7,6 +7,7 @@ import type { DesiredStore } from '../store/desired.js';
 import type { FirewallSync } from './firewall-sync.js';
 import type { TenancyPolicy } from '../../api/v1alpha1/tenancy.js';
 import type { MemberSource } from '../overlay/coordinator.js';
+import type { DriftHook } from '../agent/drift/tracker.js';
 
 export interface EngineConfig {
   /** Where nodenet mounts the namespaces it creates (default /run/netns). */
@@ -44,6 +45,10 @@ export interface EngineContext {
   problemFor?(key: string): string | undefined;
   /** Called when a teardown path has removed everything made for key (kernel, files, ledger). */
   onTeardown?(key: string): void;
+  /** Kernel work is on hold (kube mode: a watch is down); work outside the queue must wait too. */
+  paused?(): boolean;
   /** Members of overlay (vxlan) networks; default: the peers declared in the Network (file mode). */
   overlayMembers?: MemberSource;
+  /** Drift bookkeeping (the agent's): a repaired or unrepaired drift shows as Degraded. */
+  drift?: DriftHook;
 }

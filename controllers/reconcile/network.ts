@@ -3,7 +3,7 @@
 import { overlaps, parseCidr } from '../../api/ip.js';
 import type { Network } from '../../api/v1alpha1/types.js';
 import type { Addr, KernelOp, Link, NetnsSession } from '../dataplane/types.js';
-import { isOurMarker, markerOf } from '../model/names.js';
+import { bridgeMacOf, isOurMarker, markerOf } from '../model/names.js';
 import { resolveNetwork } from '../../api/v1alpha1/defaults.js';
 import { asBridgeNetwork, type BridgeNetwork } from './bridge-network.js';
 import { poolsOf } from '../ipam/pool.js';
@@ -77,11 +77,12 @@ export function planBridge(n: BridgeNetwork, obs: BridgeObserved): BridgePlan {
     steps.push({
       name: `create bridge ${n.bridgeName}`,
       ns: undefined,
-      ops: [{ op: 'link.add', link: { kind: 'bridge', name: n.bridgeName, mtu: n.mtu, alias: markerOf(n.key) } }],
+      ops: [{ op: 'link.add', link: { kind: 'bridge', name: n.bridgeName, mtu: n.mtu, mac: bridgeMacOf(n.key), alias: markerOf(n.key) } }],
       undo: [{ op: 'link.del', ref }],
     });
-  } else if (link.mtu !== n.mtu) {
-    steps.push({ name: `set MTU of ${n.bridgeName}`, ns: undefined, ops: [{ op: 'link.set', ref, mtu: n.mtu }] });
+  } else {
+    if (link.mtu !== n.mtu) steps.push({ name: `set MTU of ${n.bridgeName}`, ns: undefined, ops: [{ op: 'link.set', ref, mtu: n.mtu }] });
+    if (link.mac !== bridgeMacOf(n.key)) steps.push({ name: `set the MAC of ${n.bridgeName}`, ns: undefined, ops: [{ op: 'link.set', ref, mac: bridgeMacOf(n.key) }] });
   }
   const v6Ops = sysctlOps(bridgeIpv6Sysctls(n), obs.sysctls);
   if (v6Ops.length) steps.push({ name: `enable IPv6 on ${n.bridgeName}`, ns: undefined, ops: v6Ops });

@@ -1,6 +1,6 @@
 // Sandbox reconciler: the network namespace (created under the netns dir, or adopted by path),
 // loopback up with our ownership marker, and the hostname/hosts/resolv.conf files.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Attachment, Sandbox } from '../../api/v1alpha1/types.js';
 import type { KernelOp } from '../dataplane/types.js';
@@ -113,7 +113,9 @@ async function ensureCreated(ctx: EngineContext, sb: RSandbox): Promise<Ensured>
       reason: 'Conflict',
     };
   }
-  if (!exists && existsSync(sb.netnsPath)) {
+  // An empty file where our namespace was mounted: a crash while creating it, or an unmount.
+  const leftover = !exists && rec?.created === true && rec.netnsPath === sb.netnsPath && isEmptyFile(sb.netnsPath);
+  if (!exists && !leftover && existsSync(sb.netnsPath)) {
     return { problem: `${sb.netnsPath} exists and is not a network namespace; remove it or choose another spec.netns.name`, reason: 'Conflict' };
   }
   ctx.ledger.set('sandboxes', sb.key, { netnsPath: sb.netnsPath, created: true });
@@ -123,13 +125,22 @@ async function ensureCreated(ctx: EngineContext, sb: RSandbox): Promise<Ensured>
     steps.push({
       name: `create network namespace ${sb.netnsPath}`,
       ns: undefined,
-      ops: [{ op: 'netns.add', path: sb.netnsPath }],
+      ops: [...(leftover ? [{ op: 'netns.del' as const, path: sb.netnsPath }] : []), { op: 'netns.add', path: sb.netnsPath }],
       undo: [{ op: 'netns.del', path: sb.netnsPath }],
     });
   }
   steps.push(...loopbackSteps(sb, { mark: true, lo }));
   applySteps(ctx.dp, steps);
   return { created: !exists };
+}
+
+function isEmptyFile(path: string): boolean {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() && st.size === 0;
+  } catch {
+    return false;
+  }
 }
 
 function loopbackMarker(ctx: EngineContext, path: string): string | undefined {

@@ -3,6 +3,7 @@
 // leaves the old file intact and removes the temp file.
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { failpoint } from '../lib/failpoint.js';
 
 export interface AtomicWriteOptions {
   /** fsync file and directory (durability); status files skip it, the state file needs it. */
@@ -23,6 +24,7 @@ export function writeFileAtomic(path: string, data: string | Buffer, opts: Atomi
     if (opts.durable) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
+    failpoint('file-rename', path);
     renameSync(tmp, path);
     if (opts.durable) fsyncDir(dir);
   } catch (err) {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { Coalescer } from '../queue/coalescer.js';
+import { failpoint } from '../lib/failpoint.js';
 
 export interface NetworkRecord {
   driver: string;
@@ -158,7 +159,11 @@ export class Ledger {
   private async flush(): Promise<void> {
     const gen = this.dirtyGen;
     if (gen === this.savedGen) return;
-    if (this.path) writeFileAtomic(this.path, JSON.stringify(this.data), { durable: true });
+    if (this.path) {
+      failpoint('ledger-write');
+      writeFileAtomic(this.path, JSON.stringify(this.data), { durable: true });
+      failpoint('ledger-written');
+    }
     this.savedGen = gen;
   }
 }

@@ -44,8 +44,9 @@ export class StatusStore {
   async put(key: string, rec: StatusRecord): Promise<boolean> {
     const prev = this.records.get(key);
     if (prev && sameExceptTime(prev, rec)) return false;
-    this.records.set(key, rec);
+    // Written first: a failed write (disk full) must not look done, or it would never be retried.
     await this.sink.write(key, rec);
+    this.records.set(key, rec);
     for (const l of this.listeners) l(key, rec);
     return true;
   }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Resource } from '../../api/v1alpha1/types.js';
 import { Agent } from '../../controllers/agent/agent.js';
+import type { DriftOptions } from '../../controllers/agent/drift/tracker.js';
 import { StaticSource as MemorySource } from '../../controllers/agent/static-source.js';
 import { MemoryStatusSink } from '../../controllers/status/memory-sink.js';
 import { describeOp } from '../../controllers/dataplane/describe.js';
@@ -54,6 +55,7 @@ export interface TestAgentOptions {
   /** A firewall other than the recording one (e.g. the real nft firewall over a recording exec runner). */
   firewall?: Firewall;
   nodeName?: string;
+  drift?: DriftOptions;
 }
 
 export interface TestAgent {
@@ -70,7 +72,7 @@ export interface TestAgent {
 export async function startTestAgent(objects: Resource[], opts: TestAgentOptions = {}): Promise<TestAgent> {
   const dp = opts.dp ?? createFakeDataplane();
   const source = new MemorySource(objects);
-  const firewall = new RecordingFirewall();
+  const firewall = opts.firewall instanceof RecordingFirewall ? opts.firewall : new RecordingFirewall();
   const sink = opts.sink ?? new MemoryStatusSink();
   const ledger = opts.ledger ?? Ledger.memory();
   const agent = new Agent({
@@ -90,6 +92,7 @@ export async function startTestAgent(objects: Resource[], opts: TestAgentOptions
     resyncMs: 0,
     concurrency: 4,
     ledger,
+    ...(opts.drift ? { drift: opts.drift } : {}),
   });
   await agent.start();
   await agent.settled();
