@@ -5,7 +5,15 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_NETNS_DIRS } from '../../api/v1alpha1/validate.js';
 import { Agent } from '../agent/agent.js';
 import { AgentLock } from '../agent/lock.js';
+import { startDriftWatcher, type DriftWatcher } from '../agent/drift/watcher.js';
+import { installFailpoints } from '../agent/failpoints.js';
 import { createKernelParts } from '../dataplane/factory.js';
+import { StateDiskGuard } from '../state/disk-guard.js';
+import { AgentHealth } from '../state/health.js';
+import { describeRebuild, loadLedger } from '../state/load.js';
+import { discoverNetnsPaths } from '../state/netns-discovery.js';
+import { removeStaleTempFiles } from '../state/stale-temp.js';
+import { corruptLeftovers } from './rebuild-inputs.js';
 import { log } from '../lib/log.js';
 import { KubeApi } from '../source/kube/api.js';
 import { EventRecorder } from '../source/kube/events.js';
@@ -18,6 +26,8 @@ import { UsageError, absoluteDir, parseCount, parseDuration } from './options.js
 export type KubeRunValues = Record<keyof typeof OBSERVE_OPTIONS, string> & {
   kubeconfig?: string | undefined;
   'allow-host-netns': boolean;
+  'kernel-events': string;
+  'drift-hold': string;
   'node-name': string;
   'state-dir': string;
   'netns-dir': string;
@@ -50,6 +60,8 @@ export async function runKube(values: KubeRunValues): Promise<number> {
   const stateDir = absoluteDir('state-dir', values['state-dir']);
   const netnsDir = absoluteDir('netns-dir', values['netns-dir']);
   const observe = parseObserve(values);
+  if (!['on', 'off'].includes(values['kernel-events'])) throw new UsageError('run: --kernel-events must be on or off');
+  const holdMs = parseDuration('drift-hold', values['drift-hold']);
   // As in file mode: one list of adoptable places and one host-namespace switch, for validation and the engine.
   const adoptDirs = [netnsDir, ...DEFAULT_NETNS_DIRS];
   const allowHostNetns = values['allow-host-netns'];
@@ -59,6 +71,18 @@ export async function runKube(values: KubeRunValues): Promise<number> {
     log.warn('metrics and health endpoints listen beyond loopback: anyone who can reach this address can read the node topology', { addr: metricsAddr });
   }
   const lock = await AgentLock.acquire({ stateDir, waitMs: parseDuration('wait-for-lock', values['wait-for-lock']) });
+  // The same state handling as file mode: interrupted writes, health notices, a ledger rebuilt from
+  // the kernel when the state file is lost (without declared hints: the API is not read yet).
+  const stale = removeStaleTempFiles(stateDir);
+  if (stale.length) log.info('removed temp files of interrupted writes', { files: stale });
+  const health = AgentHealth.open(stateDir);
+  const parts = createKernelParts();
+  installFailpoints(parts.dp, parts.describe);
+  const loaded = loadLedger({ stateDir, netnsDir, dp: parts.dp, hints: () => new Map(), morePaths: () => discoverNetnsPaths((p) => parts.dp.isNetns(p)) });
+  if (loaded.rebuilt) health.addNotice('StateRebuilt', describeRebuild(loaded.rebuilt));
+  else for (const f of corruptLeftovers(stateDir)) health.addNotice('StateRebuilt', `an earlier state file was unreadable and is kept at ${f}; the state was rebuilt from the kernel then (see the agent log); remove the file once checked`);
+  let agent: Agent | undefined;
+  const guard = new StateDiskGuard({ stateDir, health, onRecovered: () => agent?.enqueueAll() });
   const api = new KubeApi(kc);
   const events = new EventRecorder({ api, node });
   // The source writes reports of objects the engine never sees through the sink, and the sink
@@ -75,21 +99,30 @@ export async function runKube(values: KubeRunValues): Promise<number> {
     resyncMs: parseDuration('resync', values.resync),
   });
   sink = new KubeStatusSink({ api, node, view: source, events });
-  const agent = new Agent({
+  agent = new Agent({
     config: { netnsDir, stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: node, adoptDirs, allowHostNetns },
-    ...createKernelParts(),
+    ...parts,
     source,
     statusSink: sink,
     metricsAddr,
     resyncMs: parseDuration('resync', values.resync),
     concurrency: parseCount('concurrency', values.concurrency, 1, 256),
+    ledger: loaded.ledger,
+    drift: { holdMs },
+    onReconcileError: (_key, err) => guard.noteError(err),
   });
+  const running = agent;
+  let watcher: DriftWatcher | undefined;
   let observers: Observers | undefined;
+  let stopping = false;
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       log.info('stopping', { signal });
+      stopping = true;
+      watcher?.stop();
+      guard.stop();
       (observers?.stop() ?? Promise.resolve())
-        .then(() => agent.stop())
+        .then(() => running.stop())
         .then(() => sink!.close(5000))
         .then(() => events.flushed())
         .then(
@@ -104,8 +137,9 @@ export async function runKube(values: KubeRunValues): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   log.info('kube mode', { node, server: kc.getCurrentCluster()?.server, finalizer: source.finalizer });
-  await agent.start();
-  observers = startObservers(agent, observe);
+  await running.start();
+  if (!stopping && values['kernel-events'] === 'on') watcher = startDriftWatcher({ agent: running, netnsDir });
+  if (!stopping) observers = startObservers(running, observe);
   return stopped;
 }
 
