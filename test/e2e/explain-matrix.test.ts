@@ -20,7 +20,8 @@ let dirs: { dir: string; stateDir: string; netnsDir: string };
 let agent: AgentProcess;
 let outside: Outside;
 const responders = new Responders();
-const AGENT_ARGS = ['--resync', '0', '--host-check-interval', '300ms', '--node-name', 'node-a'];
+// Kernel events off: these tests break paths out of band on purpose, and the agent would heal them.
+const AGENT_ARGS = ['--resync', '0', '--kernel-events', 'off', '--host-check-interval', '300ms', '--node-name', 'node-a'];
 
 before(async () => {
   s = await scratch();
