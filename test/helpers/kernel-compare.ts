@@ -55,6 +55,21 @@ function scrubNft(x: unknown): unknown {
   return x;
 }
 
+/**
+ * The listing's order of chains, sets and maps is the order they were created in, which depends on
+ * the order of reconciles: those are sorted. Rules keep their order within their chain (it matters).
+ */
+function byChain(listing: unknown): J {
+  const items = ((listing as J).nftables ?? []) as J[];
+  const rules: J = {};
+  const other: J[] = [];
+  for (const it of items) {
+    if (it.rule) (rules[it.rule.chain] ??= []).push(it.rule);
+    else other.push(it);
+  }
+  return { objects: sortJson(other), rules: Object.fromEntries(Object.entries(rules).sort(([a], [b]) => a.localeCompare(b))) };
+}
+
 export async function kernelSnapshot(netnsDir: string, opts: { skipNs?: string[] } = {}): Promise<J> {
   const ours = (n: string): boolean => n.startsWith('nn-') || n.startsWith('nnv');
   const host = await netnsView(null, ours, false);
@@ -63,7 +78,7 @@ export async function kernelSnapshot(netnsDir: string, opts: { skipNs?: string[]
   for (const key of ['net.ipv4.ip_forward', ...bridges.map((b: string) => `net.ipv4.conf.${b}.route_localnet`)]) {
     sysctls[key] = (await runOk({ argv: ['sysctl', '-n', key] })).stdout.trim();
   }
-  const nft = await runOk({ argv: ['nft', '-j', 'list', 'table', 'inet', 'nodenet'] }).then((r) => scrubNft(JSON.parse(r.stdout)), () => null);
+  const nft = await runOk({ argv: ['nft', '-j', 'list', 'table', 'inet', 'nodenet'] }).then((r) => byChain(scrubNft(JSON.parse(r.stdout))), () => null);
   const namespaces: J = {};
   for (const name of readdirSync(netnsDir).sort()) {
     if (opts.skipNs?.includes(name)) continue;
