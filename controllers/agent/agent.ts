@@ -12,6 +12,7 @@ import { startMetricsServer } from '../metrics/server.js';
 import { WorkQueue, type Result } from '../queue/workqueue.js';
 import { reconcileAttachment } from '../reconcile/attachment.js';
 import type { EngineConfig, EngineContext } from '../reconcile/context.js';
+import type { MemberSource } from '../overlay/coordinator.js';
 import { buildFirewallModel } from '../reconcile/firewall-model.js';
 import { FirewallSync } from '../reconcile/firewall-sync.js';
 import { reconcileNetwork } from '../reconcile/network.js';
@@ -67,6 +68,8 @@ export interface AgentOptions {
   drift?: DriftOptions;
   /** Called when a reconcile throws (after it is logged), e.g. to notice a full state disk. */
   onReconcileError?(key: string, err: unknown): void;
+  /** Members of vxlan overlays (kube mode: OverlayMember objects); default: spec.vxlan.peers. */
+  overlayMembers?: MemberSource;
 }
 
 export class Agent {
@@ -125,6 +128,7 @@ export class Agent {
       onTeardown: (key) => opts.source.onTeardown?.(key),
       paused: () => this.pausedFor !== undefined,
       drift: this.drift,
+      ...(opts.overlayMembers ? { overlayMembers: opts.overlayMembers } : {}),
     };
   }
 

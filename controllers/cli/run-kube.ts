@@ -19,6 +19,8 @@ import { KubeApi } from '../source/kube/api.js';
 import { EventRecorder } from '../source/kube/events.js';
 import { KubeSource } from '../source/kube/source.js';
 import { KubeStatusSink } from '../status/kube-sink.js';
+import { KubeOverlayMembers } from '../overlay/kube/members.js';
+import { withOverlayMembers } from '../overlay/kube/wire.js';
 import { isLoopbackListen, parseListenAddr } from '../metrics/server.js';
 import { OBSERVE_OPTIONS, parseObserve, startObservers, type Observers } from './observe.js';
 import { UsageError, absoluteDir, parseCount, parseDuration } from './options.js';
@@ -99,10 +101,19 @@ export async function runKube(values: KubeRunValues): Promise<number> {
     resyncMs: parseDuration('resync', values.resync),
   });
   sink = new KubeStatusSink({ api, node, view: source, events });
+  // vxlan overlays without spec.vxlan.peers: members and slices are OverlayMember objects.
+  const overlay = new KubeOverlayMembers({
+    api,
+    node,
+    dp: parts.dp,
+    deadNodeSweepMs: parseDuration('orphan-sweep', values['orphan-sweep']),
+    resyncMs: parseDuration('resync', values.resync),
+  });
   agent = new Agent({
     config: { netnsDir, stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: node, adoptDirs, allowHostNetns },
     ...parts,
-    source,
+    source: withOverlayMembers(source, overlay),
+    overlayMembers: overlay,
     statusSink: sink,
     metricsAddr,
     resyncMs: parseDuration('resync', values.resync),
@@ -111,6 +122,7 @@ export async function runKube(values: KubeRunValues): Promise<number> {
     drift: { holdMs },
     onReconcileError: (_key, err) => guard.noteError(err),
   });
+  overlay.bind(agent.ctx);
   const running = agent;
   let watcher: DriftWatcher | undefined;
   let observers: Observers | undefined;
