@@ -128,10 +128,9 @@ export class KubeOverlayMembers implements MemberSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.sweeper.stop();
     if (this.sweepTimer) clearImmediate(this.sweepTimer);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
-    await Promise.all([this.claimsInf?.stop(), this.nodeInf?.stop()]);
+    await Promise.all([this.sweeper.stop(), this.claimsInf?.stop(), this.nodeInf?.stop()]);
     await Promise.allSettled([...this.joins.values(), ...this.removals.values()]);
   }
 

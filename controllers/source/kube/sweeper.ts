@@ -36,9 +36,11 @@ export class OrphanSweeper {
     this.arm(this.delay());
   }
 
-  stop(): void {
+  /** Stops the timer and waits for a sweep in flight, so none outlives its API client. */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.running;
   }
 
   /** Deleting objects with other nodes' finalizers, as "key finalizers" signatures. */
