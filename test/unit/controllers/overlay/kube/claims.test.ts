@@ -110,6 +110,29 @@ describe('KubeClaimStore against the test API server', () => {
     policy.denied.length = 0;
   });
 
+  it('two nodes claiming the same slice at the same moment: exactly one wins, the loser joins on the next slice', async () => {
+    const l = layout(24);
+    const wins = { n0: 0, n1: 0 };
+    for (let round = 0; round < 20; round++) {
+      const network = `duel${round}`;
+      const stores = { n0: storeOf('n0'), n1: storeOf('n1') };
+      await Promise.all([stores.n0.list(network), stores.n1.list(network)]);
+      // Both requests are in flight together; which one is sent first alternates.
+      const c0 = (): Promise<'claimed' | 'taken'> => stores.n0.claim(network, { node: 'n0', vtep: '10.0.0.1', slice: 0 });
+      const c1 = (): Promise<'claimed' | 'taken'> => stores.n1.claim(network, { node: 'n1', vtep: '10.0.0.2', slice: 0 });
+      const [r0, r1] = round % 2 ? (await Promise.all([c1(), c0()])).reverse() : await Promise.all([c0(), c1()]);
+      assert.deepEqual([r0, r1].sort(), ['claimed', 'taken'], `round ${round}: one winner`);
+      const [winner, loser] = r0 === 'claimed' ? (['n0', 'n1'] as const) : (['n1', 'n0'] as const);
+      wins[winner]++;
+      const joined = await joinOverlay({ store: stores[loser], network, layout: l, node: loser, vtep: loser === 'n0' ? '10.0.0.1' : '10.0.0.2' });
+      assert.equal(joined.slice, 1, `round ${round}: the loser took the next slice`);
+      assert.deepEqual((await claims(network)).map((o) => `${o.metadata.name}:${o.spec.node}`), [`${network}.0:${winner}`, `${network}.1:${loser}`]);
+    }
+    console.log(`# 20 duels over one slice: n0 won ${wins.n0}, n1 won ${wins.n1}`);
+    assert.deepEqual(policy.refused, []);
+    assert.deepEqual(policy.denied, []);
+  });
+
   it('property: interleaved joins and leaves of eight nodes never give one slice to two nodes, nor two slices to one node', async () => {
     const l = layout(21); // 32 slices for 8 nodes
     let run = 0;
