@@ -74,6 +74,7 @@ interface Ping {
 
 /** ping -i 0.01 inside a namespace until stopped. */
 function ping(ns: string, addr: string): Ping {
+  const started = Date.now();
   const argv = inNs(ns, ['ping', '-n', '-q', '-i', '0.01', '-w', '120', addr]);
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
@@ -86,7 +87,10 @@ function ping(ns: string, addr: string): Ping {
     }),
   );
   return {
-    stop: () => {
+    // At least 3 s of pings (about 300 packets) however fast the machine gets through the
+    // restarts, so "none lost" is a statement about a real sample.
+    stop: async () => {
+      await sleep(Math.max(0, 3000 - (Date.now() - started)));
       child.kill('SIGINT');
       return done;
     },
