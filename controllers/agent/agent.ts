@@ -58,6 +58,8 @@ export class Agent {
   private resyncTimer: NodeJS.Timeout | undefined;
   private isReady = false;
   private stopping = false;
+  /** Kernel changes so far (link/address/route ops and nftables changes), for the resync report. */
+  private kernelChanges = 0;
 
   constructor(private readonly opts: AgentOptions) {
     this.metrics = createMetrics();
@@ -65,7 +67,15 @@ export class Agent {
     this.status = new StatusStore(opts.statusSink);
     this.store = new DesiredStore(validateCrossObject);
     const ipam = new Ipam(this.ledger);
-    const firewall = new FirewallSync(opts.firewall, () => buildFirewallModel(this.store, this.ledger, ipam));
+    const firewall = new FirewallSync(opts.firewall, () => buildFirewallModel(this.store, this.ledger, ipam), {
+      onResult: (res) => {
+        this.metrics.firewallSyncs.inc({ result: res instanceof Error ? 'error' : 'success' });
+        if (!(res instanceof Error)) {
+          this.metrics.firewallChanges.inc(res.changes);
+          this.kernelChanges += res.changes;
+        }
+      },
+    });
     this.queue = new WorkQueue({
       concurrency: opts.concurrency,
       handler: (key) => this.reconcile(key),
@@ -98,6 +108,7 @@ export class Agent {
     const { config, dp } = this.opts;
     dp.prepareNetnsDir(config.netnsDir);
     dp.onOp((ev) => {
+      this.kernelChanges++;
       this.metrics.kernelOps.inc({ op: ev.op.op, result: ev.ok ? 'ok' : 'error' });
       // The audit trail: every kernel change, once.
       log.info('kernel change', { ns: ev.ns ?? 'host', change: this.opts.describe(ev.op, ev.ns), ok: ev.ok, ...(ev.error ? { error: ev.error } : {}) });
@@ -152,12 +163,30 @@ export class Agent {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /**
+   * A full re-check: forget the firewall's view of the kernel, reconcile every known key and wait
+   * until all is settled. On a converged node it must change nothing; the log line says what it cost.
+   */
+  async resync(reason: string): Promise<void> {
+    if (this.stopping) return;
+    const started = performance.now();
+    const changesBefore = this.kernelChanges;
+    this.ctx.firewall.invalidate();
+    this.enqueueAll();
+    await this.settled();
+    log.info('resync done', { reason, ms: Math.round((performance.now() - started) * 10) / 10, kernelChanges: this.kernelChanges - changesBefore });
+  }
+
   private scheduleResync(): void {
     if (this.opts.resyncMs <= 0 || this.stopping) return;
     this.resyncTimer = setTimeout(() => {
-      this.ctx.firewall.invalidate();
-      this.enqueueAll();
-      this.scheduleResync();
+      this.resync('periodic').then(
+        () => this.scheduleResync(),
+        (err: unknown) => {
+          log.error('resync failed', { err });
+          this.scheduleResync();
+        },
+      );
     }, this.opts.resyncMs);
     this.resyncTimer.unref();
   }

@@ -23,7 +23,8 @@ Watches DIR (nested folders, *.yaml/*.yml/*.json, multi-document) and converges 
   --concurrency N        reconciles in parallel (default ${DEFAULTS.concurrency})
   --node-name NAME       this node's name (default $NODE_NAME or the hostname)
   --wait-for-lock DUR    if another agent runs on this node, wait this long for it to exit (default 0: refuse)
-  --log-level LEVEL      debug|info|warn|error`;
+  --log-level LEVEL      debug|info|warn|error
+Signals: SIGTERM/SIGINT stop (the network stays up); SIGHUP runs a full re-check now.`;
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values } = parse(args, {
@@ -74,6 +75,11 @@ export async function runCommand(args: string[]): Promise<number> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+  });
+  // Registered before start: SIGHUP's default action would kill the agent.
+  process.on('SIGHUP', () => {
+    if (!agent.ready()) return;
+    agent.resync('SIGHUP').catch((err: unknown) => log.error('resync failed', { err }));
   });
   await agent.start();
   return stopped;

@@ -2,6 +2,7 @@
 // "nothing happened" rather than "no data".
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { KINDS } from '../../api/v1alpha1/types.js';
+import { spawnCount } from '../lib/exec.js';
 
 export interface Metrics {
   registry: Registry;
@@ -14,6 +15,7 @@ export interface Metrics {
   firewallChanges: Counter;
   driftRepairs: Counter<'kind'>;
   invalidObjects: Gauge;
+  processesSpawned: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -36,6 +38,16 @@ export function createMetrics(): Metrics {
     firewallChanges: new Counter({ name: 'nodenet_firewall_changes_total', help: 'nftables rule/element changes applied.', registers: [registry] }),
     driftRepairs: new Counter({ name: 'nodenet_drift_repairs_total', help: 'Out-of-band changes to nodenet-owned state that were repaired.', labelNames: ['kind'], registers: [registry] }),
     invalidObjects: new Gauge({ name: 'nodenet_invalid_objects', help: 'Declared objects rejected by validation.', registers: [registry] }),
+    // Read at scrape time from the one module that spawns, so no caller can forget to count.
+    processesSpawned: new Counter({
+      name: 'nodenet_processes_spawned_total',
+      help: 'Processes the agent started (nft, iptables-restore...).',
+      registers: [registry],
+      collect(this: Counter) {
+        this.reset();
+        this.inc(spawnCount());
+      },
+    }),
   };
   for (const kind of KINDS) {
     for (const result of ['success', 'error', 'requeue']) m.reconciles.inc({ kind, result }, 0);

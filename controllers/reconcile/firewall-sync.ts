@@ -11,8 +11,20 @@ export class FirewallSync {
   constructor(
     readonly firewall: Firewall,
     private readonly model: () => FwModel,
+    private readonly hooks: { onResult?(res: FwSyncResult | Error): void } = {},
   ) {
-    this.coalescer = new Coalescer(() => this.run());
+    this.coalescer = new Coalescer(() => this.observed());
+  }
+
+  private async observed(): Promise<FwSyncResult> {
+    try {
+      const res = await this.run();
+      this.hooks.onResult?.(res);
+      return res;
+    } catch (err) {
+      this.hooks.onResult?.(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
   }
 
   /** No networks: no table at all (nothing of ours left in the ruleset), rather than empty sets. */
