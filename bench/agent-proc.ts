@@ -47,7 +47,9 @@ export class BenchAgent {
 
   static start(dirs: AgentDirs, metricsPort: number, extra: string[] = []): BenchAgent {
     const argv = [CLI, 'run', '--dir', dirs.dir, '--state-dir', dirs.stateDir, '--netns-dir', dirs.netnsDir, '--metrics-addr', `127.0.0.1:${metricsPort}`, ...extra];
-    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // NODENET_BENCH_NODE_ARGS: extra node flags for the agent (e.g. --cpu-prof) when profiling.
+    const nodeArgs = (process.env.NODENET_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     return new BenchAgent(child, metricsPort);
   }
 

@@ -2,6 +2,7 @@
 // converge the kernel and report. On start it reconciles everything it knows (declared objects and
 // everything in its ledger), then collects garbage; a periodic resync repeats the full pass.
 import type { Server } from 'node:http';
+import { crossResources } from '../../api/v1alpha1/cross-resources.js';
 import { validateCrossObject } from '../../api/v1alpha1/validate.js';
 import type { Firewall } from '../dataplane/firewall/types.js';
 import type { Dataplane, DescribeOp } from '../dataplane/types.js';
@@ -12,7 +13,7 @@ import { startMetricsServer } from '../metrics/server.js';
 import { WorkQueue, type Result } from '../queue/workqueue.js';
 import { reconcileAttachment } from '../reconcile/attachment.js';
 import type { EngineConfig, EngineContext } from '../reconcile/context.js';
-import { buildFirewallModel } from '../reconcile/firewall-model.js';
+import { firewallModelSource } from '../reconcile/firewall-model.js';
 import { FirewallSync } from '../reconcile/firewall-sync.js';
 import { reconcileNetwork } from '../reconcile/network.js';
 import { reconcileSandbox } from '../reconcile/sandbox.js';
@@ -23,7 +24,7 @@ import { StatusStore } from '../status/store.js';
 import { DesiredStore } from '../store/desired.js';
 import { parseKey } from '../store/keys.js';
 import { collectGarbage } from './gc.js';
-import { dependentsOf, keysFor, ledgerKeys } from './routing.js';
+import { dependencyOrder, dependentsOf, keysFor, ledgerKeys } from './routing.js';
 
 export interface Source {
   /** Fills the store; resolves when the initial state is in it. */
@@ -65,9 +66,9 @@ export class Agent {
     this.metrics = createMetrics();
     this.ledger = opts.ledger ?? Ledger.load(opts.config.stateDir);
     this.status = new StatusStore(opts.statusSink);
-    this.store = new DesiredStore(validateCrossObject);
+    this.store = new DesiredStore(validateCrossObject, crossResources);
     const ipam = new Ipam(this.ledger);
-    const firewall = new FirewallSync(opts.firewall, () => buildFirewallModel(this.store, this.ledger, ipam), {
+    const firewall = new FirewallSync(opts.firewall, firewallModelSource(this.store, this.ledger, ipam), {
       onResult: (res) => {
         this.metrics.firewallSyncs.inc({ result: res instanceof Error ? 'error' : 'success' });
         if (!(res instanceof Error)) {
@@ -116,7 +117,9 @@ export class Agent {
     await this.status.load();
     this.status.onChange((key, rec) => this.onStatus(key, rec?.status.conditions as never));
     this.store.onChange((changes) => {
-      for (const c of changes) for (const k of keysFor(c, this.store)) this.queue.add(k);
+      const keys = new Set<string>();
+      for (const c of changes) for (const k of keysFor(c, this.store)) keys.add(k);
+      for (const k of dependencyOrder(keys, this.store)) this.queue.add(k);
     });
     if (this.opts.metricsAddr) {
       this.server = await startMetricsServer({
@@ -138,7 +141,8 @@ export class Agent {
 
   /** Every known key: declared objects, what the ledger says we made, and reports of both. */
   enqueueAll(): void {
-    for (const k of new Set([...this.store.keys(), ...ledgerKeys(this.ledger), ...this.status.keys()])) this.queue.add(k);
+    const keys = new Set([...this.store.keys(), ...ledgerKeys(this.ledger), ...this.status.keys()]);
+    for (const k of dependencyOrder(keys, this.store)) this.queue.add(k);
   }
 
   /** Resolves when no reconcile is queued or running. */
@@ -199,6 +203,8 @@ export class Agent {
       case 'Sandbox':
         return reconcileSandbox(this.ctx, `Sandbox/${namespace}/${name}`);
       case 'Attachment':
+        // Whatever this reconcile finds, the next firewall sync recomputes this attachment's ports.
+        this.ctx.firewall.touch(key);
         return reconcileAttachment(this.ctx, key);
       default:
         log.warn('unknown key', { key });

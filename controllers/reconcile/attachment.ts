@@ -23,9 +23,9 @@ import { applySteps } from './steps.js';
 export async function reconcileAttachment(ctx: EngineContext, key: string): Promise<Result | void> {
   const desired = ctx.store.get(key);
   if (!desired) {
-    await detach(ctx, key, { release: true });
+    const { pending } = await detach(ctx, key, { release: true, awaitDyingNamespace: true });
     await ctx.status.remove(key);
-    return;
+    return pending ? { requeueAfterMs: DYING_RECHECK_MS } : undefined;
   }
   const a = resolveAttachment(desired.object as Attachment);
   const conflicts = ctx.store.conflictsOf(key);
@@ -103,7 +103,7 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
   const plan = planAttachment(d, obs);
   if ('conflict' in plan) return notReady(ctx, desired, 'Conflict', plan.conflict);
   applySteps(ctx.dp, plan.steps);
-  await ctx.firewall.sync();
+  await ctx.firewall.sync(key);
   if (!prev) ctx.enqueue(net.key); // its status counts allocations
   if (!prev || prev.ipv4 !== rec.ipv4 || JSON.stringify(prev.aliases) !== JSON.stringify(rec.aliases)) {
     ctx.enqueue(a.sandboxKey);
@@ -184,31 +184,64 @@ function observeAttachment(ctx: EngineContext, d: AttachmentDesired): Attachment
   }
 }
 
-/** Removes the attachment's kernel objects; release=true also frees its addresses and forgets it. */
-export async function detach(ctx: EngineContext, key: string, opts: { release: boolean }): Promise<void> {
+/** How often a deleted attachment whose namespace is dying checks that its veth is gone. */
+export const DYING_RECHECK_MS = 1000;
+/** After this long, a veth whose namespace should have died (a process still holds it) is deleted by hand. */
+export const DYING_GRACE_MS = 5000;
+const dyingSince = new WeakMap<EngineContext, Map<string, number>>();
+
+/**
+ * The attachment's namespace is going away: its sandbox is no longer declared and we created the
+ * namespace (the sandbox's teardown deletes it), or it is already unmounted. The kernel then
+ * destroys the veth with the namespace, in one batch with every other dying namespace, where
+ * deleting it here would cost a kernel grace period (~20 ms) per veth.
+ */
+function namespaceDying(ctx: EngineContext, rec: AttachmentRecord): boolean {
+  const sb = ctx.ledger.get('sandboxes', rec.sandbox);
+  if (sb) return sb.created && sb.netnsPath === rec.netnsPath && !ctx.store.get(rec.sandbox);
+  return !ctx.dp.isNetns(rec.netnsPath);
+}
+
+/**
+ * Removes the attachment's kernel objects; release=true also frees its addresses and forgets it.
+ * With awaitDyingNamespace, a veth whose namespace is dying is left to the kernel: the result is
+ * pending (addresses and record kept) until it is gone, or deleted by hand after DYING_GRACE_MS.
+ */
+export async function detach(ctx: EngineContext, key: string, opts: { release: boolean; awaitDyingNamespace?: boolean }): Promise<{ pending: boolean }> {
   const rec = ctx.ledger.get('attachments', key);
+  let pending = false;
   if (rec?.hostInterface) {
     const host = ctx.dp.session();
     try {
       const link = host.getLink(rec.hostInterface);
       if (link && link.alias === markerOf(key)) {
-        applySteps(ctx.dp, [{ name: `delete veth ${rec.hostInterface}`, ns: undefined, ops: [{ op: 'link.del', ref: { index: link.index } }] }]);
+        const since = dyingSince.get(ctx) ?? new Map<string, number>();
+        dyingSince.set(ctx, since);
+        const first = since.get(key) ?? Date.now();
+        if (opts.awaitDyingNamespace && Date.now() - first < DYING_GRACE_MS && namespaceDying(ctx, rec)) {
+          since.set(key, first);
+          pending = true;
+        } else {
+          applySteps(ctx.dp, [{ name: `delete veth ${rec.hostInterface}`, ns: undefined, ops: [{ op: 'link.del', ref: { index: link.index } }] }]);
+        }
       }
     } finally {
       host.close();
     }
   }
-  if (!rec) return;
-  if (opts.release) {
+  if (!pending) dyingSince.get(ctx)?.delete(key);
+  if (!rec) return { pending };
+  if (opts.release && !pending) {
     ctx.ipam.release(rec.network, key);
     ctx.ledger.delete('attachments', key);
     ctx.enqueue(`Network/${rec.network}`);
   }
   await ctx.ledger.commit();
-  await ctx.firewall.sync();
+  await ctx.firewall.sync(key);
   ctx.enqueue(rec.sandbox);
   for (const sibling of ctx.store.attachmentsOfSandbox(rec.sandbox)) if (sibling !== key) ctx.enqueue(sibling);
   if (rec.aliases?.length) enqueuePeersOnNetwork(ctx, rec.network, rec.sandbox);
+  return { pending };
 }
 
 function enqueuePeersOnNetwork(ctx: EngineContext, network: string, exceptSandbox: string): void {

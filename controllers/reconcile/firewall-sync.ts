@@ -1,16 +1,30 @@
 // Serializes firewall syncs and folds concurrent requests: any number of reconciles asking
-// "make the firewall match the store" share one model build and one nft transaction.
-import type { Firewall, FwModel, FwSyncResult } from '../dataplane/firewall/types.js';
+// "make the firewall match the store" share one run and one nft transaction.
+//
+// A request names what may have changed: an attachment key (its published ports) or nothing
+// (anything: networks, the first sync, a resync). When only attachments changed and the networks
+// are those of the last complete sync, the run recomputes just those attachments' ports and hands
+// the firewall element changes (O(changed ports)); otherwise it builds the complete model. Both
+// end in the same kernel state: the incremental path is the complete one, restricted to what moved.
+import { NoPortBaseError, type Firewall, type FwPort, type FwSyncResult } from '../dataplane/firewall/types.js';
+import type { FwModel } from '../dataplane/firewall/types.js';
+import { errorText, log } from '../lib/log.js';
 import { Coalescer } from '../queue/coalescer.js';
+import type { FirewallModelSource, ModelNetwork } from './firewall-model.js';
 
 export class FirewallSync {
   private readonly coalescer: Coalescer<FwSyncResult>;
   /** True once our tables were removed for an empty model; cleared by the next non-empty sync. */
   private removed = false;
+  /** Attachment keys whose ports may have changed since the last run. */
+  private dirty = new Set<string>();
+  private everything = true;
+  /** What the last successful run realized: networks (as text) and ports per attachment key. */
+  private base: { networks: string; ports: Map<string, FwPort[]> } | undefined;
 
   constructor(
     readonly firewall: Firewall,
-    private readonly model: () => FwModel,
+    private readonly source: FirewallModelSource,
     private readonly hooks: { onResult?(res: FwSyncResult | Error): void } = {},
   ) {
     this.coalescer = new Coalescer(() => this.observed());
@@ -27,9 +41,27 @@ export class FirewallSync {
     }
   }
 
-  /** No networks: no table at all (nothing of ours left in the ruleset), rather than empty sets. */
   private async run(): Promise<FwSyncResult> {
-    const model = this.model();
+    const dirty = this.dirty;
+    const everything = this.everything || !this.base || !this.firewall.syncPorts;
+    this.dirty = new Set();
+    this.everything = false;
+    try {
+      if (everything) return await this.complete();
+      const networks = this.source.networks();
+      if (networks.size === 0 || networksText(networks) !== this.base!.networks) return await this.complete(networks);
+      return await this.ports(dirty, networks);
+    } catch (err) {
+      // Whatever failed, the next run starts from the complete model.
+      this.base = undefined;
+      throw err;
+    }
+  }
+
+  /** No networks: no table at all (nothing of ours left in the ruleset), rather than empty sets. */
+  private async complete(networks = this.source.networks()): Promise<FwSyncResult> {
+    this.base = undefined;
+    const model: FwModel = this.source.full();
     if (model.networks.length === 0) {
       if (this.removed) return { changes: 0, script: '' };
       await this.firewall.remove();
@@ -37,25 +69,86 @@ export class FirewallSync {
       return { changes: 1, script: '' };
     }
     this.removed = false;
-    return this.firewall.sync(model);
+    const res = await this.firewall.sync(model);
+    const ports = new Map<string, FwPort[]>();
+    for (const p of model.ports) {
+      const key = `Attachment/${p.owner}`;
+      (ports.get(key) ?? ports.set(key, []).get(key)!).push(p);
+    }
+    this.base = { networks: networksText(networks), ports };
+    return res;
+  }
+
+  private async ports(dirty: Set<string>, networks: Map<string, ModelNetwork>): Promise<FwSyncResult> {
+    const base = this.base!;
+    const changes = new Map<string, FwPort[]>();
+    const byKey = new Map<string, FwPort[]>();
+    for (const key of dirty) {
+      const now = this.source.ports(key, networks);
+      if (samePorts(base.ports.get(key) ?? [], now)) continue;
+      changes.set(this.source.ownerOf(key), now);
+      byKey.set(key, now);
+    }
+    if (changes.size === 0) return { changes: 0, script: '' };
+    let res: FwSyncResult;
+    try {
+      res = await this.firewall.syncPorts!(changes);
+    } catch (err) {
+      // The firewall lost its footing (invalidated, a failed transaction, a refused port): the
+      // complete model decides, with the complete model's checks and messages.
+      if (!(err instanceof NoPortBaseError)) log.warn('firewall: port change failed, syncing the complete model', { err: errorText(err) });
+      return this.complete(networks);
+    }
+    for (const [key, ports] of byKey) {
+      if (ports.length) base.ports.set(key, ports);
+      else base.ports.delete(key);
+    }
+    return res;
   }
 
   /** The kernel may have changed behind our back (resync, drift event): read it on the next sync. */
   invalidate(): void {
     this.removed = false;
+    this.everything = true;
     this.firewall.invalidate();
   }
 
-  /** Resolves once a sync that started after this call has finished. */
-  sync(): Promise<FwSyncResult> {
+  /**
+   * Resolves once a sync that started after this call has finished. With a key, only that
+   * attachment's ports are known to have changed; without, anything may have.
+   */
+  sync(key?: string): Promise<FwSyncResult> {
+    if (key === undefined) this.everything = true;
+    else this.dirty.add(key);
     return this.coalescer.request();
   }
 
+  /** Marks an attachment's ports as possibly changed, for the next sync (whoever asks for it). */
+  touch(key: string): void {
+    this.dirty.add(key);
+  }
+
   currentModel(): FwModel {
-    return this.model();
+    return this.source.full();
   }
 
   idle(): Promise<void> {
     return this.coalescer.idle();
   }
+}
+
+function networksText(networks: ReadonlyMap<string, ModelNetwork>): string {
+  return JSON.stringify([...networks.values()]);
+}
+
+function samePorts(a: readonly FwPort[], b: readonly FwPort[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.owner !== y.owner || x.bridge !== y.bridge || x.hostIP !== y.hostIP || x.hostPort !== y.hostPort || x.protocol !== y.protocol || x.containerIP !== y.containerIP || x.containerPort !== y.containerPort) {
+      return false;
+    }
+  }
+  return true;
 }

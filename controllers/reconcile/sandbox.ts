@@ -1,13 +1,14 @@
 // Sandbox reconciler: the network namespace (created under the netns dir, or adopted by path),
 // loopback up with our ownership marker, and the hostname/hosts/resolv.conf files.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Attachment, Sandbox } from '../../api/v1alpha1/types.js';
 import type { KernelOp } from '../dataplane/types.js';
 import { markerOf } from '../model/names.js';
 import { resolveSandbox, type ResolvedSandbox as RSandbox } from '../../api/v1alpha1/defaults.js';
 import type { Result } from '../queue/workqueue.js';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { writeFileAtomicAsync } from '../state/atomic-file.js';
 import { parseKey } from '../store/keys.js';
 import type { EngineContext } from './context.js';
 import { report } from './report.js';
@@ -35,7 +36,7 @@ export async function reconcileSandbox(ctx: EngineContext, key: string): Promise
     await report(ctx, desired, { ready: false, reason: ensured.reason, message: ensured.problem });
     return ensured.retryMs ? { requeueAfterMs: ensured.retryMs } : undefined;
   }
-  const files = writeFiles(ctx, key, sb);
+  const files = await writeFiles(ctx, key, sb);
   if (ensured.created) for (const a of ctx.store.attachmentsOfSandbox(key)) ctx.enqueue(a);
   await report(ctx, desired, {
     ready: true,
@@ -116,7 +117,7 @@ function readLo(ctx: EngineContext, path: string): { up: boolean; alias: string 
   }
 }
 
-function writeFiles(ctx: EngineContext, key: string, sb: RSandbox): { hostname: string; hosts: string; resolv: string; dnsFallback: boolean } {
+async function writeFiles(ctx: EngineContext, key: string, sb: RSandbox): Promise<{ hostname: string; hosts: string; resolv: string; dnsFallback: boolean }> {
   const dir = sandboxFilesDir(ctx.config.stateDir, key);
   const resolv = renderResolvConf(sb.dns, ctx.config.hostResolvConf);
   const files = {
@@ -124,7 +125,7 @@ function writeFiles(ctx: EngineContext, key: string, sb: RSandbox): { hostname: 
     hosts: [join(dir, 'hosts'), renderHosts(hostsEntries(ctx, key, sb))],
     resolv: [join(dir, 'resolv.conf'), resolv.text],
   } as const;
-  for (const [path, text] of Object.values(files)) writeIfChanged(path, text, ctx.config.dryRun);
+  await Promise.all(Object.values(files).map(([path, text]) => writeIfChanged(path, text, ctx.config.dryRun)));
   return { hostname: files.hostname[0], hosts: files.hosts[0], resolv: files.resolv[0], dnsFallback: resolv.fallback };
 }
 
@@ -144,7 +145,8 @@ function hostsEntries(ctx: EngineContext, key: string, sb: RSandbox): HostsEntry
     own.push({ ip: rec.ipv4.split('/')[0]!, names: [sb.hostname, ...(a.spec.aliases ?? [])] });
   }
   for (const net of [...networks].sort()) {
-    for (const ak of ctx.store.attachmentsOfNetwork(net).sort()) {
+    // Only aliased attachments appear in other sandboxes' hosts files: walk those, not the network.
+    for (const ak of ctx.store.aliasedOfNetwork(net).sort()) {
       const a = ctx.store.get(ak)?.object as Attachment | undefined;
       const rec = ctx.ledger.get('attachments', ak);
       if (!a?.spec.aliases?.length || !rec?.ipv4 || rec.sandbox === key) continue;
@@ -154,14 +156,15 @@ function hostsEntries(ctx: EngineContext, key: string, sb: RSandbox): HostsEntry
   return [...own, ...peers, ...sb.extraHosts.map((h) => ({ ip: h.ip, names: [h.hostname] }))];
 }
 
-function writeIfChanged(path: string, text: string, dryRun: boolean | undefined): void {
+/** On the thread pool (see FileStatusSink); each sandbox's files belong to its one reconcile. */
+async function writeIfChanged(path: string, text: string, dryRun: boolean | undefined): Promise<void> {
   if (dryRun) return;
   try {
-    if (readFileSync(path, 'utf8') === text) return;
+    if ((await readFile(path, 'utf8')) === text) return;
   } catch {
     // absent: write it
   }
-  writeFileAtomic(path, text, { mode: 0o644 });
+  await writeFileAtomicAsync(path, text, { mode: 0o644 });
 }
 
 async function dropNamespace(ctx: EngineContext, key: string): Promise<void> {
@@ -178,8 +181,8 @@ async function teardownSandbox(ctx: EngineContext, key: string): Promise<void> {
   // kernel operation instead of one per attachment. Attachments then release their addresses.
   if (ctx.ledger.get('sandboxes', key)) {
     await dropNamespace(ctx, key);
-    for (const a of ctx.ledger.keys('attachments')) if (ctx.ledger.get('attachments', a)?.sandbox === key) ctx.enqueue(a);
+    for (const a of ctx.ledger.attachmentsOfSandbox(key)) ctx.enqueue(a);
   }
-  if (!ctx.config.dryRun) rmSync(sandboxFilesDir(ctx.config.stateDir, key), { recursive: true, force: true });
+  if (!ctx.config.dryRun) await rm(sandboxFilesDir(ctx.config.stateDir, key), { recursive: true, force: true });
   await ctx.status.remove(key);
 }

@@ -38,6 +38,11 @@ export class KernelCache {
     return states;
   }
 
+  /** Our table as last known, without reading the kernel (undefined: unknown). */
+  peek(): KernelTable | null | undefined {
+    return this.table;
+  }
+
   /** A token to hand back with what a change made the kernel look like. */
   stamp(): number {
     return this.generation;

@@ -127,3 +127,27 @@ test('coalescer serves concurrent requests with one extra run started after them
   assert.deepEqual(results, [1, 1, 1], 'requests made during a run see a run that started after them');
   assert.equal(runs, 2);
 });
+
+test('coalescer: a request between a run and the queued run joins the queued one (never two runs at once)', async () => {
+  let active = 0;
+  let maxActive = 0;
+  let runs = 0;
+  const c = new Coalescer(async () => {
+    active++;
+    runs++;
+    maxActive = Math.max(maxActive, active);
+    await sleep(5);
+    active--;
+  });
+  let late: Promise<void> | undefined;
+  // This callback is registered before the queued run's start, so it asks in between.
+  const first = c.request().then(() => {
+    late = c.request();
+  });
+  const queued = c.request();
+  await first;
+  assert.equal(late, queued, 'the late request shares the queued run');
+  await queued;
+  assert.equal(maxActive, 1);
+  assert.equal(runs, 2);
+});
