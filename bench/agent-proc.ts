@@ -3,12 +3,18 @@
 // resync reports, kernel changes) and its metrics (processes spawned), and samples /proc for
 // CPU and memory. Bench tooling, like the test helpers: it spawns the agent itself.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { REPO_ROOT } from '../test/helpers/repo.js';
 
 export const CLI = join(REPO_ROOT, 'dist/controllers/cli/main.js');
+const LOG_FILE = process.env.NODENET_BENCH_AGENT_LOG;
+
+/** Writes a marker line into the agent log file (when one is kept), to find phases in it. */
+export function markLog(what: string): void {
+  if (LOG_FILE) appendFileSync(LOG_FILE, JSON.stringify({ ts: new Date().toISOString(), msg: `BENCH ${what}` }) + '\n');
+}
 
 export interface AgentDirs {
   dir: string;
@@ -130,6 +136,8 @@ export class BenchAgent {
   }
 
   private onLine(line: string): void {
+    // NODENET_BENCH_AGENT_LOG: keep the agent's whole log (with bench marks) for analysis.
+    if (LOG_FILE) appendFileSync(LOG_FILE, line + '\n');
     this.tail.push(line);
     if (this.tail.length > 40) this.tail.shift();
     if (line.includes('"kernel change"')) {

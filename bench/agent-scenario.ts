@@ -8,7 +8,7 @@ import { createKernelDataplane } from '../controllers/dataplane/kernel.js';
 import { native } from '../controllers/dataplane/netlink/native.js';
 import { run, runOk } from '../controllers/lib/exec.js';
 import type { StatusRecord } from '../controllers/status/record.js';
-import { BenchAgent, CLI, type AgentDirs } from './agent-proc.js';
+import { BenchAgent, CLI, markLog, type AgentDirs } from './agent-proc.js';
 import { KernelActivity } from './kernel-activity.js';
 import { median, percentile, sleep } from './stats.js';
 import { allStatus, isReady, statusCount, StatusWatcher } from './status-wait.js';
@@ -194,13 +194,17 @@ async function idle(o: AgentScenarioOptions, agent: BenchAgent): Promise<NonNull
 }
 
 async function teardown(o: AgentScenarioOptions, dirs: AgentDirs): Promise<number> {
+  markLog('teardown start');
   const t0 = performance.now();
   removeSandboxFiles(dirs.dir, Array.from({ length: o.n }, (_, i) => benchSandbox(i)));
   for (;;) {
     // Cheap checks first: dumping every link is only worth it once the files say "done".
     const gone =
       statusCount(dirs.stateDir, 'Attachment') === 0 && statusCount(dirs.stateDir, 'Sandbox') === 0 && readdirSync(dirs.netnsDir).length === 0 && hostVeths() === 0;
-    if (gone) return performance.now() - t0;
+    if (gone) {
+      markLog('teardown done');
+      return performance.now() - t0;
+    }
     if (performance.now() - t0 > 120_000 + o.n * 100) throw new Error(`teardown of ${o.n} did not finish`);
     await sleep(10);
   }

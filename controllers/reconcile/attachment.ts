@@ -210,20 +210,22 @@ function namespaceDying(ctx: EngineContext, rec: AttachmentRecord): boolean {
 export async function detach(ctx: EngineContext, key: string, opts: { release: boolean; awaitDyingNamespace?: boolean }): Promise<{ pending: boolean }> {
   const rec = ctx.ledger.get('attachments', key);
   let pending = false;
-  if (rec?.hostInterface) {
+  const since = dyingSince.get(ctx) ?? new Map<string, number>();
+  dyingSince.set(ctx, since);
+  const first = since.get(key);
+  const dying = opts.awaitDyingNamespace === true && rec?.hostInterface !== undefined && namespaceDying(ctx, rec);
+  if (dying && (first === undefined || Date.now() - first < DYING_RECHECK_MS)) {
+    // No kernel read until the recheck is due: while namespaces die the kernel holds the locks
+    // a link lookup needs, and the answer is known anyway (the veth is still there).
+    since.set(key, first ?? Date.now());
+    pending = true;
+  } else if (rec?.hostInterface) {
     const host = ctx.dp.session();
     try {
       const link = host.getLink(rec.hostInterface);
       if (link && link.alias === markerOf(key)) {
-        const since = dyingSince.get(ctx) ?? new Map<string, number>();
-        dyingSince.set(ctx, since);
-        const first = since.get(key) ?? Date.now();
-        if (opts.awaitDyingNamespace && Date.now() - first < DYING_GRACE_MS && namespaceDying(ctx, rec)) {
-          since.set(key, first);
-          pending = true;
-        } else {
-          applySteps(ctx.dp, [{ name: `delete veth ${rec.hostInterface}`, ns: undefined, ops: [{ op: 'link.del', ref: { index: link.index } }] }]);
-        }
+        if (dying && Date.now() - first! < DYING_GRACE_MS) pending = true;
+        else applySteps(ctx.dp, [{ name: `delete veth ${rec.hostInterface}`, ns: undefined, ops: [{ op: 'link.del', ref: { index: link.index } }] }]);
       }
     } finally {
       host.close();
@@ -256,6 +258,8 @@ function enqueuePeersOnNetwork(ctx: EngineContext, network: string, exceptSandbo
 }
 
 async function notReady(ctx: EngineContext, desired: DesiredObject, reason: string, message: string): Promise<void> {
+  // An attachment that stops being converged (a conflict it now loses...) unpublishes its ports now.
+  if (ctx.firewall.publishes(desired.key)) await ctx.firewall.sync(desired.key);
   await report(ctx, desired, { ready: false, reason, message });
 }
 

@@ -123,6 +123,11 @@ export class FirewallSync {
     return this.coalescer.request();
   }
 
+  /** Whether the last run left ports of this attachment in the firewall (false when unknown). */
+  publishes(key: string): boolean {
+    return this.base?.ports.has(key) ?? false;
+  }
+
   /** Marks an attachment's ports as possibly changed, for the next sync (whoever asks for it). */
   touch(key: string): void {
     this.dirty.add(key);
