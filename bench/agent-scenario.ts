@@ -56,8 +56,10 @@ function latency(xs: number[]): Latency {
   return { p50: percentile(xs, 0.5), p99: percentile(xs, 0.99), samples: xs.length };
 }
 
+const benchDp = createKernelDataplane();
+
 function hostVeths(): number {
-  const s = createKernelDataplane().session();
+  const s = benchDp.session();
   try {
     return s.listLinks().filter((l) => l.name.startsWith('nnv')).length;
   } finally {

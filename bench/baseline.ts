@@ -104,8 +104,10 @@ async function removeOne(b: Box): Promise<void> {
   await nft(elements(b).map((e) => `delete element ${TABLE} ${e.replace(/ : [^}]*/, ' ')}`).join('\n') + '\n');
 }
 
+const benchDp = createKernelDataplane();
+
 function vethsLeft(): number {
-  const s = createKernelDataplane().session();
+  const s = benchDp.session();
   try {
     return s.listLinks().filter((l) => l.name.startsWith('nnb') && l.kind === 'veth').length;
   } finally {

@@ -168,15 +168,18 @@ function observeAttachment(ctx: EngineContext, d: AttachmentDesired): Attachment
     host = ctx.dp.session();
     inner = ctx.dp.session(d.netnsPath);
     const hostLink = host.getLink(d.hostIf);
-    const peer = inner.getLink(d.ifName);
+    const hairpin = hostLink ? host.getBridgePort(hostLink.index)?.hairpin : undefined;
+    // A sandbox holds a handful of links: one dump answers for both the peer and lo.
+    const links = inner.listLinks();
+    const peer = links.find((l) => l.name === d.ifName);
     return {
       host: hostLink,
-      hairpin: hostLink ? host.getBridgePort(hostLink.index)?.hairpin : undefined,
+      hairpin,
       bridge: host.getLink(d.bridge),
       peer,
       peerAddrs: peer ? inner.listAddrs({ index: peer.index }).filter((x) => x.scope === 0) : [],
       defaults: [4, 6].flatMap((family) => inner!.listRoutes({ family: family as 4 | 6, table: 254 }).filter((r) => r.dst === 'default')),
-      loUp: inner.getLink('lo')?.up ?? false,
+      loUp: links.find((l) => l.name === 'lo')?.up ?? false,
     };
   } finally {
     host?.close();

@@ -1,19 +1,19 @@
 // Sandbox reconciler: the network namespace (created under the netns dir, or adopted by path),
 // loopback up with our ownership marker, and the hostname/hosts/resolv.conf files.
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Attachment, Sandbox } from '../../api/v1alpha1/types.js';
 import type { KernelOp } from '../dataplane/types.js';
 import { markerOf } from '../model/names.js';
 import { resolveSandbox, type ResolvedSandbox as RSandbox } from '../../api/v1alpha1/defaults.js';
 import type { Result } from '../queue/workqueue.js';
-import { writeFileAtomicAsync } from '../state/atomic-file.js';
 import { parseKey } from '../store/keys.js';
 import type { EngineContext } from './context.js';
 import { report } from './report.js';
 import { renderHosts, renderResolvConf, type HostsEntry } from './sandbox-files.js';
 import { applySteps, type Step } from './steps.js';
+import { forgetDir, writeIfChanged as writeFile } from './file-writer.js';
 
 export function sandboxFilesDir(stateDir: string, key: string): string {
   const { namespace, name } = parseKey(key);
@@ -156,15 +156,8 @@ function hostsEntries(ctx: EngineContext, key: string, sb: RSandbox): HostsEntry
   return [...own, ...peers, ...sb.extraHosts.map((h) => ({ ip: h.ip, names: [h.hostname] }))];
 }
 
-/** On the thread pool (see FileStatusSink); each sandbox's files belong to its one reconcile. */
 async function writeIfChanged(path: string, text: string, dryRun: boolean | undefined): Promise<void> {
-  if (dryRun) return;
-  try {
-    if ((await readFile(path, 'utf8')) === text) return;
-  } catch {
-    // absent: write it
-  }
-  await writeFileAtomicAsync(path, text, { mode: 0o644 });
+  if (!dryRun) await writeFile(path, text);
 }
 
 async function dropNamespace(ctx: EngineContext, key: string): Promise<void> {
@@ -183,6 +176,9 @@ async function teardownSandbox(ctx: EngineContext, key: string): Promise<void> {
     await dropNamespace(ctx, key);
     for (const a of ctx.ledger.attachmentsOfSandbox(key)) ctx.enqueue(a);
   }
-  if (!ctx.config.dryRun) await rm(sandboxFilesDir(ctx.config.stateDir, key), { recursive: true, force: true });
+  if (!ctx.config.dryRun) {
+    forgetDir(sandboxFilesDir(ctx.config.stateDir, key));
+    await rm(sandboxFilesDir(ctx.config.stateDir, key), { recursive: true, force: true });
+  }
   await ctx.status.remove(key);
 }
