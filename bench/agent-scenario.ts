@@ -117,9 +117,11 @@ async function oneMore(o: AgentScenarioOptions, agent: BenchAgent, dirs: AgentDi
   const spawns0 = await agent.spawned();
   for (let j = 0; j < o.reps; j++) {
     const d: SandboxDoc = extraSandbox(j);
+    markLog(`one more ${j}`);
     const t0 = performance.now();
     writeManifest(fileOf(dirs.dir, d), sandboxYaml(d));
     add.push((await w.until(key('Attachment', d.attachment), isReady)) - t0);
+    markLog(`one more ${j} ready`);
     const t1 = performance.now();
     removeSandboxFiles(dirs.dir, [d]);
     await w.until(key('Attachment', d.attachment), (r) => r === undefined);

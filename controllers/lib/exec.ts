@@ -74,6 +74,11 @@ export function setRunner(r: Runner): Runner {
   return prev;
 }
 
+/** True while the real process runner is in place (no test has replaced it). */
+export function isDefaultRunner(): boolean {
+  return current === spawnRunner;
+}
+
 /** Runs argv; resolves with the result whatever the exit code. */
 export function run(req: ExecRequest): Promise<ExecResult> {
   return current(req);

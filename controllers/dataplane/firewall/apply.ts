@@ -1,6 +1,7 @@
 // Applies nft command lines as one `nft -f -` transaction: the kernel takes all of it or none.
-import { runOk } from '../../lib/exec.js';
+import { ExecError } from '../../lib/exec.js';
 import { TABLE_REF } from './ir.js';
+import { nftScript } from './nft-run.js';
 
 export function scriptOf(commands: string[]): string {
   return commands.length ? commands.join('\n') + '\n' : '';
@@ -9,7 +10,8 @@ export function scriptOf(commands: string[]): string {
 export async function applyNft(commands: string[]): Promise<void> {
   if (commands.length === 0) return;
   try {
-    await runOk({ argv: ['nft', '-f', '-'], input: scriptOf(commands), timeoutMs: 120_000 });
+    const res = await nftScript(scriptOf(commands), 120_000);
+    if (res.code !== 0) throw new ExecError(['nft', '-f', '-'], res);
   } catch (cause) {
     throw new Error(`apply ${commands.length} nft commands to ${TABLE_REF}`, { cause });
   }

@@ -1,0 +1,56 @@
+// Runs nft: in the agent's own process through libnftables (one transaction per call, as with
+// `nft -f`) when the nodenet_nft addon finds the library, else the nft binary through the exec
+// module. A process per firewall change costs milliseconds of fork from a big agent plus nft's
+// own start-up; the library call costs the transaction. The binary is also used whenever the
+// process runner was replaced (tests observe every nft command), and with NODENET_NFT=exec.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDefaultRunner, run, type ExecResult } from '../../lib/exec.js';
+
+interface NftAddon {
+  available(): boolean;
+  run(script: string, json: boolean): { code: number; stdout: string; stderr: string };
+}
+
+let addon: NftAddon | null | undefined;
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+function inProcess(): NftAddon | undefined {
+  if (process.env.NODENET_NFT === 'exec' || !isDefaultRunner()) return undefined;
+  if (addon === undefined) {
+    const path = join(packageRoot(), 'controllers/dataplane/netlink/native/build/Release/nodenet_nft.node');
+    try {
+      const a = createRequire(import.meta.url)(path) as NftAddon;
+      addon = a.available() ? a : null;
+    } catch {
+      addon = null;
+    }
+  }
+  return addon ?? undefined;
+}
+
+/** Whether nft commands run in-process (for reports and benchmarks). */
+export function nftInProcess(): boolean {
+  return inProcess() !== undefined;
+}
+
+/** `nft -f -` with script on stdin: one transaction. */
+export async function nftScript(script: string, timeoutMs: number): Promise<ExecResult> {
+  const lib = inProcess();
+  if (lib) return { ...lib.run(script, false), pid: process.pid };
+  return run({ argv: ['nft', '-f', '-'], input: script, timeoutMs });
+}
+
+/** `nft -j <words...>`: a listing in JSON. */
+export async function nftJson(words: readonly string[]): Promise<ExecResult> {
+  const lib = inProcess();
+  if (lib) return { ...lib.run(words.join(' '), true), pid: process.pid };
+  return run({ argv: ['nft', '-j', ...words] });
+}
