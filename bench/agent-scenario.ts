@@ -151,7 +151,7 @@ async function portChange(o: AgentScenarioOptions, agent: BenchAgent, dirs: Agen
 }
 
 async function resyncs(o: AgentScenarioOptions, agent: BenchAgent): Promise<NonNullable<AgentFigures['resync']>> {
-  await sleep(1000);
+  o.progress(`agent n=${o.n}: kernel quiet after ${(await KernelActivity.quiet()) / 1000} s`);
   const activity = await KernelActivity.start();
   const lines0 = agent.kernelChangeLines + agent.nftChanges;
   const ms: number[] = [];
@@ -163,15 +163,16 @@ async function resyncs(o: AgentScenarioOptions, agent: BenchAgent): Promise<NonN
     await sleep(200);
   }
   const counted = await activity.stop();
+  if (counted.netlink > 0) o.progress(`resync: netlink events ${JSON.stringify(counted.kinds)}`);
   // The agent's report and its audit log must agree; take the larger.
   agentChanges = Math.max(agentChanges, agent.kernelChangeLines + agent.nftChanges - lines0);
   o.progress(`agent n=${o.n}: no-op resync median ${median(ms).toFixed(1)} ms, ${agentChanges} changes`);
-  return { ms, agentChanges, ...counted };
+  return { ms, agentChanges, netlink: counted.netlink, nft: counted.nft };
 }
 
 async function idle(o: AgentScenarioOptions, agent: BenchAgent): Promise<NonNullable<AgentFigures['idle']>> {
   const hz = Number((await runOk({ argv: ['getconf', 'CLK_TCK'] })).stdout.trim()) || 100;
-  await sleep(2000);
+  o.progress(`agent n=${o.n}: kernel quiet after ${(await KernelActivity.quiet()) / 1000} s`);
   const activity = await KernelActivity.start();
   const lines0 = agent.kernelChangeLines + agent.nftChanges;
   const t0 = performance.now();
@@ -185,6 +186,7 @@ async function idle(o: AgentScenarioOptions, agent: BenchAgent): Promise<NonNull
   const c1 = agent.cpuTicks();
   const windowS = (performance.now() - t0) / 1000;
   const counted = await activity.stop();
+  if (counted.netlink > 0) o.progress(`idle: netlink events ${JSON.stringify(counted.kinds)}`);
   const perMin = (x: number): number => (x * 60) / windowS;
   return {
     windowS,

@@ -8,10 +8,13 @@ import { startProcess, type RunningProcess } from '../controllers/lib/exec.js';
 export interface Activity {
   netlink: number;
   nft: number;
+  /** Netlink events by kind, action and where (for reading a non-zero count). */
+  kinds?: Record<string, number>;
 }
 
 export class KernelActivity {
   private netlink = 0;
+  private readonly kinds = new Map<string, number>();
   private readonly stopWatch: () => void;
   private readonly nft: RunningProcess;
 
@@ -19,6 +22,8 @@ export class KernelActivity {
     this.stopWatch = watchKernel((ev) => {
       if (ev.kind !== 'overflow') this.netlink++;
       else this.netlink += 1_000_000; // lost events: make it impossible to read as "quiet"
+      const k = ev.kind === 'overflow' ? 'overflow' : `${ev.kind}:${ev.action}:${ev.nsid === undefined ? 'host' : 'sandbox'}${ev.kind === 'link' ? `:${ev.name ?? ''}`.replace(/[0-9a-f]{12}$/, '*') : ''}`;
+      this.kinds.set(k, (this.kinds.get(k) ?? 0) + 1);
     });
     this.nft = startProcess(['nft', 'monitor', 'ruleset']);
   }
@@ -30,12 +35,31 @@ export class KernelActivity {
     return a;
   }
 
+  /**
+   * Waits until the kernel has sent no event for quietMs (after a burst of changes it keeps
+   * announcing its own follow-ups for a while: IPv6 router solicitations end, DAD completes,
+   * dying namespaces are cleaned up). Returns how long that took.
+   */
+  static async quiet(quietMs = 2000, maxMs = 60_000): Promise<number> {
+    let last = Date.now();
+    const start = last;
+    const stop = watchKernel(() => {
+      last = Date.now();
+    });
+    try {
+      while (Date.now() - last < quietMs && Date.now() - start < maxMs) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      stop();
+    }
+    return Date.now() - start;
+  }
+
   count(): Activity {
     const nft = this.nft
       .output()
       .split('\n')
       .filter((l) => l.trim() !== '' && !l.startsWith('#')).length;
-    return { netlink: this.netlink, nft };
+    return { netlink: this.netlink, nft, kinds: Object.fromEntries(this.kinds) };
   }
 
   async stop(): Promise<Activity> {

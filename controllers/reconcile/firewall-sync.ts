@@ -42,6 +42,10 @@ export class FirewallSync {
   }
 
   private async run(): Promise<FwSyncResult> {
+    // Let the reconciles that are about to ask (their I/O completing this turn) join this run:
+    // nft takes any number of changes in one transaction, and a transaction that deletes
+    // elements waits a kernel grace period whatever its size.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const dirty = this.dirty;
     const everything = this.everything || !this.base || !this.firewall.syncPorts;
     this.dirty = new Set();

@@ -1,7 +1,7 @@
 // Sandbox reconciler: the network namespace (created under the netns dir, or adopted by path),
 // loopback up with our ownership marker, and the hostname/hosts/resolv.conf files.
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Attachment, Sandbox } from '../../api/v1alpha1/types.js';
 import type { KernelOp } from '../dataplane/types.js';
@@ -14,6 +14,8 @@ import { report } from './report.js';
 import { renderHosts, renderResolvConf, type HostsEntry } from './sandbox-files.js';
 import { applySteps, type Step } from './steps.js';
 import { forgetDir, writeIfChanged as writeFile } from './file-writer.js';
+
+const SANDBOX_FILES = ['hostname', 'hosts', 'resolv.conf'] as const;
 
 export function sandboxFilesDir(stateDir: string, key: string): string {
   const { namespace, name } = parseKey(key);
@@ -121,9 +123,9 @@ async function writeFiles(ctx: EngineContext, key: string, sb: RSandbox): Promis
   const dir = sandboxFilesDir(ctx.config.stateDir, key);
   const resolv = renderResolvConf(sb.dns, ctx.config.hostResolvConf);
   const files = {
-    hostname: [join(dir, 'hostname'), sb.hostname + '\n'],
-    hosts: [join(dir, 'hosts'), renderHosts(hostsEntries(ctx, key, sb))],
-    resolv: [join(dir, 'resolv.conf'), resolv.text],
+    hostname: [join(dir, SANDBOX_FILES[0]), sb.hostname + '\n'],
+    hosts: [join(dir, SANDBOX_FILES[1]), renderHosts(hostsEntries(ctx, key, sb))],
+    resolv: [join(dir, SANDBOX_FILES[2]), resolv.text],
   } as const;
   await Promise.all(Object.values(files).map(([path, text]) => writeIfChanged(path, text, ctx.config.dryRun)));
   return { hostname: files.hostname[0], hosts: files.hosts[0], resolv: files.resolv[0], dnsFallback: resolv.fallback };
@@ -160,6 +162,17 @@ async function writeIfChanged(path: string, text: string, dryRun: boolean | unde
   if (!dryRun) await writeFile(path, text);
 }
 
+/** The files we write, then the folder; a walk only if someone put more in it. */
+async function removeFiles(dir: string): Promise<void> {
+  forgetDir(dir);
+  await Promise.all(SANDBOX_FILES.map((f) => rm(join(dir, f), { force: true })));
+  try {
+    await rmdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function dropNamespace(ctx: EngineContext, key: string): Promise<void> {
   const rec = ctx.ledger.get('sandboxes', key);
   if (rec?.created && ctx.dp.isNetns(rec.netnsPath)) {
@@ -176,9 +189,6 @@ async function teardownSandbox(ctx: EngineContext, key: string): Promise<void> {
     await dropNamespace(ctx, key);
     for (const a of ctx.ledger.attachmentsOfSandbox(key)) ctx.enqueue(a);
   }
-  if (!ctx.config.dryRun) {
-    forgetDir(sandboxFilesDir(ctx.config.stateDir, key));
-    await rm(sandboxFilesDir(ctx.config.stateDir, key), { recursive: true, force: true });
-  }
+  if (!ctx.config.dryRun) await removeFiles(sandboxFilesDir(ctx.config.stateDir, key));
   await ctx.status.remove(key);
 }

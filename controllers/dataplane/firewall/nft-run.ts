@@ -12,6 +12,8 @@ import { isDefaultRunner, run, type ExecResult } from '../../lib/exec.js';
 interface NftAddon {
   available(): boolean;
   run(script: string, json: boolean): { code: number; stdout: string; stderr: string };
+  /** The same on a thread-pool thread, inside the calling thread's network namespace. */
+  runAsync(script: string, json: boolean): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
 let addon: NftAddon | null | undefined;
@@ -41,10 +43,14 @@ export function nftInProcess(): boolean {
   return inProcess() !== undefined;
 }
 
-/** `nft -f -` with script on stdin: one transaction. */
+/**
+ * `nft -f -` with script on stdin: one transaction. In-process it runs off the agent's thread:
+ * a transaction that deletes elements waits for a kernel grace period, and meanwhile further
+ * changes gather for the next one.
+ */
 export async function nftScript(script: string, timeoutMs: number): Promise<ExecResult> {
   const lib = inProcess();
-  if (lib) return { ...lib.run(script, false), pid: process.pid };
+  if (lib) return { ...(await lib.runAsync(script, false)), pid: process.pid };
   return run({ argv: ['nft', '-f', '-'], input: script, timeoutMs });
 }
 

@@ -5,6 +5,10 @@
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,12 +108,115 @@ static napi_value Run(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// runAsync(script, json) -> Promise<{ code, stdout, stderr }>: the same on a thread-pool thread,
+// which enters the caller's network namespace for the call and returns to its own afterwards.
+// A transaction that deletes set elements waits a kernel grace period (~10 ms): not on the
+// agent's thread. The namespace is taken from the calling thread, never assumed.
+struct job {
+  napi_async_work work;
+  napi_deferred deferred;
+  char *script;
+  bool json;
+  int nsfd;
+  int rc;
+  int err;
+  char *out;
+  char *errtext;
+};
+
+static void job_execute(napi_env env, void *data) {
+  (void)env;
+  struct job *j = data;
+  int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (self < 0) { j->err = errno; return; }
+  if (setns(j->nsfd, CLONE_NEWNET) < 0) { j->err = errno; close(self); return; }
+  struct nft_ctx *ctx = lib.ctx_new(NFT_CTX_DEFAULT);
+  if (ctx) {
+    lib.buffer_output(ctx);
+    lib.buffer_error(ctx);
+    if (j->json) lib.set_flags(ctx, NFT_CTX_OUTPUT_JSON);
+    j->rc = lib.run(ctx, j->script);
+    const char *o = lib.get_output(ctx);
+    const char *e = lib.get_error(ctx);
+    j->out = strdup(o ? o : "");
+    j->errtext = strdup(e ? e : "");
+    lib.ctx_free(ctx);
+  } else {
+    j->err = ENOMEM;
+  }
+  if (setns(self, CLONE_NEWNET) < 0) abort(); // a pool thread left in another namespace is never safe
+  close(self);
+}
+
+static void job_complete(napi_env env, napi_status status, void *data) {
+  struct job *j = data;
+  if (status != napi_ok || j->err) {
+    napi_value msg, err;
+    napi_create_string_utf8(env, j->err ? strerror(j->err) : "nft job cancelled", NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, NULL, msg, &err);
+    napi_reject_deferred(env, j->deferred, err);
+  } else {
+    napi_value result, code;
+    napi_create_object(env, &result);
+    napi_create_int32(env, j->rc == 0 ? 0 : 1, &code);
+    napi_set_named_property(env, result, "code", code);
+    napi_set_named_property(env, result, "stdout", make_string(env, j->out));
+    napi_set_named_property(env, result, "stderr", make_string(env, j->errtext));
+    napi_resolve_deferred(env, j->deferred, result);
+  }
+  napi_delete_async_work(env, j->work);
+  close(j->nsfd);
+  free(j->script);
+  free(j->out);
+  free(j->errtext);
+  free(j);
+}
+
+static napi_value RunAsync(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (!load()) {
+    napi_throw_error(env, NULL, "libnftables.so.1 is not available");
+    return NULL;
+  }
+  struct job *j = calloc(1, sizeof *j);
+  if (!j) {
+    napi_throw_error(env, NULL, "runAsync: out of memory");
+    return NULL;
+  }
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok || !(j->script = malloc(len + 1))) {
+    free(j);
+    napi_throw_type_error(env, NULL, "runAsync: script must be a string");
+    return NULL;
+  }
+  napi_get_value_string_utf8(env, argv[0], j->script, len + 1, &len);
+  if (argc > 1) napi_get_value_bool(env, argv[1], &j->json);
+  j->nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (j->nsfd < 0) {
+    int e = errno;
+    free(j->script);
+    free(j);
+    napi_throw_error(env, NULL, strerror(e));
+    return NULL;
+  }
+  napi_value promise, name;
+  napi_create_promise(env, &j->deferred, &promise);
+  napi_create_string_utf8(env, "nodenet_nft", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, job_execute, job_complete, j, &j->work);
+  napi_queue_async_work(env, j->work);
+  return promise;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "available", NAPI_AUTO_LENGTH, Available, NULL, &fn);
   napi_set_named_property(env, exports, "available", fn);
   napi_create_function(env, "run", NAPI_AUTO_LENGTH, Run, NULL, &fn);
   napi_set_named_property(env, exports, "run", fn);
+  napi_create_function(env, "runAsync", NAPI_AUTO_LENGTH, RunAsync, NULL, &fn);
+  napi_set_named_property(env, exports, "runAsync", fn);
   return exports;
 }
 

@@ -5,6 +5,12 @@ import assert from 'node:assert/strict';
 import { nftInProcess, nftJson, nftScript } from '../../../../../controllers/dataplane/firewall/nft-run.js';
 import { run, runOk, spawnCount } from '../../../../../controllers/lib/exec.js';
 import { scratch, type Scratch } from '../../../../helpers/scratch.js';
+import { readFile } from 'node:fs/promises';
+
+// Start the thread pool now, before this process moves into its scratch namespace: the pool
+// threads then live in the namespace we must NOT touch, and nftScript must still act in the
+// caller's (checked by reading the scratch namespace with the nft binary).
+await Promise.all(Array.from({ length: 8 }, () => readFile('/proc/self/status')));
 
 describe('nft in-process', () => {
   let s: Scratch;
