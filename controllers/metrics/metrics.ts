@@ -20,7 +20,9 @@ export interface Metrics {
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'nodenet_process_' });
+  // The event-loop lag histogram samples with a timer at this resolution; prom-client's default
+  // (10 ms) wakes an idle agent 100 times a second. Once a second is plenty for a node agent.
+  collectDefaultMetrics({ register: registry, prefix: 'nodenet_process_', eventLoopMonitoringPrecision: 1000 });
   const m: Metrics = {
     registry,
     reconciles: new Counter({ name: 'nodenet_reconcile_total', help: 'Reconciles by kind and result (success, error, requeue).', labelNames: ['kind', 'result'], registers: [registry] }),
