@@ -101,6 +101,11 @@ async function measureCold(o: AgentScenarioOptions, agent: BenchAgent, dirs: Age
     throw new Error(`after "agent ready": ${attachments}/${o.n} attachments, not ready: ${notReady.slice(0, 5).map(({ rec }) => `${rec.kind}/${rec.name}`).join(', ')}`);
   }
   const lastReady = Math.max(...objects.map((x) => x.mtimeMs));
+  const m = await agent.metrics();
+  const mb = (k: string): string => ((m.get(k) ?? NaN) / 1048576).toFixed(0);
+  o.progress(
+    `agent n=${o.n}: memory rss ${(agent.rssKb() / 1024).toFixed(0)} MB, heap used ${mb('nodenet_process_nodejs_heap_size_used_bytes')} of ${mb('nodenet_process_nodejs_heap_size_total_bytes')} MB, external ${mb('nodenet_process_nodejs_external_memory_bytes')} MB`,
+  );
   return {
     n: o.n,
     coldMs: lastReady - agent.spawnedEpoch,

@@ -175,9 +175,19 @@ export class Agent {
     if (this.stopping) return;
     const started = performance.now();
     const changesBefore = this.kernelChanges;
-    this.ctx.firewall.invalidate();
-    this.enqueueAll();
-    await this.settled();
+    // Reconciles of this pass (and any running meanwhile) share one listing of our namespace.
+    const pass = this.opts.dp.pass?.();
+    if (pass) this.ctx.dp = pass.dp;
+    try {
+      this.ctx.firewall.invalidate();
+      this.enqueueAll();
+      await this.settled();
+    } finally {
+      if (pass) {
+        this.ctx.dp = this.opts.dp;
+        pass.end();
+      }
+    }
     log.info('resync done', { reason, ms: Math.round((performance.now() - started) * 10) / 10, kernelChanges: this.kernelChanges - changesBefore });
   }
 

@@ -5,6 +5,7 @@ import { native } from './netlink/native.js';
 import { opNotifier } from './op-events.js';
 import { isNetns, listNetnsIn } from './netns.js';
 import { KernelSession } from './kernel/session.js';
+import { hostPass } from './kernel/host-view.js';
 
 export function createKernelDataplane(): Dataplane {
   const { notify, onOp } = opNotifier();
@@ -13,9 +14,10 @@ export function createKernelDataplane(): Dataplane {
   // Saves a socket open and close per reconcile; namespaces other than ours are never cached,
   // since an open socket would keep a deleted namespace alive.
   let host: KernelSession | undefined;
-  return {
+  const hostSession = (): KernelSession => (host ??= new KernelSession(undefined, notify, { shared: true }));
+  const dp: Dataplane = {
     session(ns?: string): NetnsSession {
-      if (ns === undefined) return (host ??= new KernelSession(undefined, notify, { shared: true }));
+      if (ns === undefined) return hostSession();
       // No isNetns() first: opening the socket fails for anything but a network namespace, and
       // the check below then tells "missing" from other failures.
       try {
@@ -29,5 +31,7 @@ export function createKernelDataplane(): Dataplane {
     prepareNetnsDir: (dir) => native().prepareNetnsDir(dir),
     listNetns: (dir) => listNetnsIn(dir),
     onOp,
+    pass: () => hostPass(dp, hostSession),
   };
+  return dp;
 }

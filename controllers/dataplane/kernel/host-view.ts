@@ -1,0 +1,76 @@
+// A pass over every object (a resync) asks the agent's namespace about every veth and bridge,
+// two requests per attachment. A pass view answers those reads from one link dump taken at the
+// first read (a dump entry carries the same attributes as a GETLINK reply, bridge-port data
+// included). The first change applied in the agent's namespace during the pass ends the view and
+// reads go to the kernel again: the view can only be wrong about changes made after it was
+// taken, and ours are all seen. Namespaces other than the agent's are always read directly.
+import * as c from '../netlink/constants.js';
+import { decodeBridgePort, decodeLink, dumpLinks } from '../netlink/link.js';
+import type { Dataplane, NetnsSession } from '../types.js';
+import { ifNameProblem } from '../validate.js';
+import type { KernelSession } from './session.js';
+
+export interface DataplanePass {
+  dp: Dataplane;
+  end(): void;
+}
+
+export function hostPass(base: Dataplane, host: () => KernelSession): DataplanePass {
+  let table: { byName: Map<string, Buffer>; byIndex: Map<number, Buffer>; order: Buffer[] } | undefined;
+  let valid = true;
+  const off = base.onOp((ev) => {
+    if (ev.ns === undefined) valid = false;
+  });
+  const view = (): typeof table => {
+    if (!valid) return undefined;
+    if (!table) {
+      const order = host().sock.dump(c.RTM_GETLINK, dumpLinks()).map((m) => m.payload);
+      table = { byName: new Map(), byIndex: new Map(), order };
+      for (const p of order) {
+        const link = decodeLink(p);
+        table.byName.set(link.name, p);
+        table.byIndex.set(link.index, p);
+      }
+    }
+    return table;
+  };
+  const session: NetnsSession = {
+    ns: undefined,
+    getLink: (name) => {
+      const t = view();
+      if (!t) return host().getLink(name);
+      if (ifNameProblem(name)) return undefined;
+      const p = t.byName.get(name);
+      return p && decodeLink(p);
+    },
+    getLinkByIndex: (index) => {
+      const t = view();
+      if (!t) return host().getLinkByIndex(index);
+      const p = t.byIndex.get(index);
+      return p && decodeLink(p);
+    },
+    listLinks: () => {
+      const t = view();
+      return t ? t.order.map((p) => decodeLink(p)) : host().listLinks();
+    },
+    getBridgePort: (index) => {
+      const t = view();
+      if (!t) return host().getBridgePort(index);
+      const p = t.byIndex.get(index);
+      return p && decodeBridgePort(p);
+    },
+    listAddrs: (filter) => host().listAddrs(filter),
+    listRoutes: (filter) => host().listRoutes(filter),
+    listNeighs: (filter) => host().listNeighs(filter),
+    readSysctl: (key) => host().readSysctl(key),
+    apply: (ops) => host().apply(ops),
+    close: () => undefined,
+  };
+  return {
+    dp: { ...base, session: (ns) => (ns === undefined ? session : base.session(ns)) },
+    end: () => {
+      off();
+      table = undefined;
+    },
+  };
+}
