@@ -6,9 +6,19 @@
 // taken, and ours are all seen. Namespaces other than the agent's are always read directly.
 import * as c from '../netlink/constants.js';
 import { decodeBridgePort, decodeLink, dumpLinks } from '../netlink/link.js';
-import type { Dataplane, NetnsSession } from '../types.js';
+import type { Dataplane, Link, NetnsSession } from '../types.js';
 import { ifNameProblem } from '../validate.js';
 import type { KernelSession } from './session.js';
+
+interface Entry {
+  payload: Buffer;
+  link: Link;
+}
+
+/** Callers own what a read returns: a shallow copy (vxlan details are never changed). */
+function copy(link: Link | undefined): Link | undefined {
+  return link && { ...link };
+}
 
 export interface DataplanePass {
   dp: Dataplane;
@@ -16,7 +26,7 @@ export interface DataplanePass {
 }
 
 export function hostPass(base: Dataplane, host: () => KernelSession): DataplanePass {
-  let table: { byName: Map<string, Buffer>; byIndex: Map<number, Buffer>; order: Buffer[] } | undefined;
+  let table: { byName: Map<string, Entry>; byIndex: Map<number, Entry>; order: Entry[] } | undefined;
   let valid = true;
   const off = base.onOp((ev) => {
     if (ev.ns === undefined) valid = false;
@@ -24,12 +34,11 @@ export function hostPass(base: Dataplane, host: () => KernelSession): DataplaneP
   const view = (): typeof table => {
     if (!valid) return undefined;
     if (!table) {
-      const order = host().sock.dump(c.RTM_GETLINK, dumpLinks()).map((m) => m.payload);
+      const order = host().sock.dump(c.RTM_GETLINK, dumpLinks()).map((m) => ({ payload: m.payload, link: decodeLink(m.payload) }));
       table = { byName: new Map(), byIndex: new Map(), order };
-      for (const p of order) {
-        const link = decodeLink(p);
-        table.byName.set(link.name, p);
-        table.byIndex.set(link.index, p);
+      for (const e of order) {
+        table.byName.set(e.link.name, e);
+        table.byIndex.set(e.link.index, e);
       }
     }
     return table;
@@ -40,24 +49,22 @@ export function hostPass(base: Dataplane, host: () => KernelSession): DataplaneP
       const t = view();
       if (!t) return host().getLink(name);
       if (ifNameProblem(name)) return undefined;
-      const p = t.byName.get(name);
-      return p && decodeLink(p);
+      return copy(t.byName.get(name)?.link);
     },
     getLinkByIndex: (index) => {
       const t = view();
       if (!t) return host().getLinkByIndex(index);
-      const p = t.byIndex.get(index);
-      return p && decodeLink(p);
+      return copy(t.byIndex.get(index)?.link);
     },
     listLinks: () => {
       const t = view();
-      return t ? t.order.map((p) => decodeLink(p)) : host().listLinks();
+      return t ? t.order.map((e) => copy(e.link)!) : host().listLinks();
     },
     getBridgePort: (index) => {
       const t = view();
       if (!t) return host().getBridgePort(index);
-      const p = t.byIndex.get(index);
-      return p && decodeBridgePort(p);
+      const e = t.byIndex.get(index);
+      return e && decodeBridgePort(e.payload);
     },
     listAddrs: (filter) => host().listAddrs(filter),
     listRoutes: (filter) => host().listRoutes(filter),
