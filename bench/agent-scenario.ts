@@ -121,7 +121,7 @@ async function oneMore(o: AgentScenarioOptions, agent: BenchAgent, dirs: AgentDi
   const remove: number[] = [];
   const spawns0 = await agent.spawned();
   for (let j = 0; j < o.reps; j++) {
-    const d: SandboxDoc = extraSandbox(j);
+    const d: SandboxDoc = extraSandbox(j, o.n);
     markLog(`one more ${j}`);
     const t0 = performance.now();
     writeManifest(fileOf(dirs.dir, d), sandboxYaml(d));
@@ -142,7 +142,7 @@ async function portChange(o: AgentScenarioOptions, agent: BenchAgent, dirs: Agen
   const xs: number[] = [];
   const spawns0 = await agent.spawned();
   for (let j = 0; j < o.portReps; j++) {
-    const d: SandboxDoc = { ...benchSandbox(j % o.n), hostPort: CHANGED_PORT_BASE + j };
+    const d: SandboxDoc = { ...benchSandbox(j % o.n, o.n), hostPort: CHANGED_PORT_BASE + j };
     const t0 = performance.now();
     writeManifest(fileOf(dirs.dir, d), sandboxYaml(d));
     const published = (r: StatusRecord | undefined): boolean =>
@@ -207,7 +207,7 @@ async function idle(o: AgentScenarioOptions, agent: BenchAgent): Promise<NonNull
 async function teardown(o: AgentScenarioOptions, dirs: AgentDirs): Promise<number> {
   markLog('teardown start');
   const t0 = performance.now();
-  removeSandboxFiles(dirs.dir, Array.from({ length: o.n }, (_, i) => benchSandbox(i)));
+  removeSandboxFiles(dirs.dir, Array.from({ length: o.n }, (_, i) => benchSandbox(i, o.n)));
   for (;;) {
     // Cheap checks first: dumping every link is only worth it once the files say "done".
     const gone =

@@ -12,7 +12,7 @@ import { createKernelDataplane } from '../controllers/dataplane/kernel.js';
 import { run, runOk, spawnCount } from '../controllers/lib/exec.js';
 import { percentile, sleep } from './stats.js';
 import type { Latency } from './agent-scenario.js';
-import { baselineAddress, CHANGED_PORT_BASE, CONTAINER_PORT, EXTRA_PORT_BASE, NETWORKS, networkOf, PORT_BASE, subnetOf } from './workload.js';
+import { baselineAddress, CHANGED_PORT_BASE, CONTAINER_PORT, EXTRA_PORT_BASE, networkCount, networkOf, PORT_BASE, subnetOf } from './workload.js';
 
 export interface BaselineFigures {
   n: number;
@@ -36,9 +36,9 @@ interface Box {
   hostPort: number;
 }
 
-const box = (i: number): Box => ({ ns: `b-${i}`, tag: String(i), network: networkOf(i), address: baselineAddress(i), hostPort: PORT_BASE + i });
-const extraBox = (j: number): Box => {
-  const k = networkOf(j);
+const box = (i: number, n: number): Box => ({ ns: `b-${i}`, tag: String(i), network: networkOf(i, n), address: baselineAddress(i, n), hostPort: PORT_BASE + i });
+const extraBox = (j: number, n: number): Box => {
+  const k = networkOf(j, n);
   return { ns: `y-${j}`, tag: `y${j}`, network: k, address: `10.${100 + k}.250.${j + 1}`, hostPort: EXTRA_PORT_BASE + j };
 };
 
@@ -57,9 +57,9 @@ function nsLines(b: Box): string {
   return ['link set lo up', 'link set eth0 up', `addr add ${b.address}/16 dev eth0`, `route replace default via ${gw} dev eth0`, ''].join('\n');
 }
 
-function model(boxes: Box[]): FwModel {
+function model(boxes: Box[], n: number): FwModel {
   return {
-    networks: Array.from({ length: NETWORKS }, (_, k) => ({
+    networks: Array.from({ length: networkCount(n) }, (_, k) => ({
       name: `base-${k}`,
       bridge: bridge(k),
       subnets: [subnetOf(k).subnet],
@@ -81,16 +81,16 @@ function elements(b: Box): string[] {
 }
 
 /** The whole world at once: host batch, one batch per namespace, one nft transaction. */
-async function cold(boxes: Box[]): Promise<void> {
+async function cold(boxes: Box[], n: number): Promise<void> {
   const host: string[] = [];
-  for (let k = 0; k < NETWORKS; k++) {
+  for (let k = 0; k < networkCount(n); k++) {
     const s = subnetOf(k);
     host.push(`link add ${bridge(k)} type bridge`, `addr add ${s.gateway}/${s.prefix} dev ${bridge(k)}`, `link set ${bridge(k)} up`);
   }
   for (const b of boxes) host.push(...hostLines(b));
   await ipBatch(host);
   for (const b of boxes) await nsBatch(b);
-  await nft(renderRuleset(desiredRuleset(model(boxes))));
+  await nft(renderRuleset(desiredRuleset(model(boxes, n))));
 }
 
 async function addOne(b: Box): Promise<void> {
@@ -123,9 +123,9 @@ async function spawnsOf(fn: () => Promise<void>): Promise<{ ms: number; spawns: 
 }
 
 export async function runBaseline(o: { n: number; reps: number; portReps: number; progress(msg: string): void }): Promise<BaselineFigures> {
-  const boxes = Array.from({ length: o.n }, (_, i) => box(i));
+  const boxes = Array.from({ length: o.n }, (_, i) => box(i, o.n));
   try {
-    const c = await spawnsOf(() => cold(boxes));
+    const c = await spawnsOf(() => cold(boxes, o.n));
     const f: BaselineFigures = { n: o.n, coldMs: c.ms, coldSpawns: c.spawns, teardownMs: NaN };
     o.progress(`baseline n=${o.n}: cold ${c.ms.toFixed(0)} ms`);
     if (o.reps > 0) {
@@ -133,10 +133,10 @@ export async function runBaseline(o: { n: number; reps: number; portReps: number
       const del: number[] = [];
       let spawns = 0;
       for (let j = 0; j < o.reps; j++) {
-        const a = await spawnsOf(() => addOne(extraBox(j)));
+        const a = await spawnsOf(() => addOne(extraBox(j, o.n)));
         add.push(a.ms);
         spawns += a.spawns;
-        del.push((await spawnsOf(() => removeOne(extraBox(j)))).ms);
+        del.push((await spawnsOf(() => removeOne(extraBox(j, o.n)))).ms);
         await sleep(20);
       }
       f.oneMore = { p50: percentile(add, 0.5), p99: percentile(add, 0.99), samples: add.length, spawnsPerRep: spawns / o.reps };
@@ -165,7 +165,7 @@ export async function runBaseline(o: { n: number; reps: number; portReps: number
     o.progress(`baseline n=${o.n}: teardown ${f.teardownMs.toFixed(0)} ms`);
     return f;
   } finally {
-    await run({ argv: ['ip', '-batch', '-'], input: Array.from({ length: NETWORKS }, (_, k) => `link del ${bridge(k)}`).join('\n') + '\n' });
+    await run({ argv: ['ip', '-batch', '-'], input: Array.from({ length: networkCount(o.n) }, (_, k) => `link del ${bridge(k)}`).join('\n') + '\n' });
     await run({ argv: ['nft', 'delete', 'table', 'inet', 'nodenet'] });
     // Only our private /run/netns (a tmpfs of the bench's mount namespace) is listed here.
     await run({ argv: ['ip', '-all', 'netns', 'delete'], timeoutMs: 600_000 });

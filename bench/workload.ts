@@ -5,15 +5,21 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const NETWORKS = 4;
+/**
+ * A Linux bridge takes at most 1024 ports (BR_MAX_PORTS; Docker has the same limit per network):
+ * four networks up to 4000 sandboxes, then one more network per 1000.
+ */
+export function networkCount(n: number): number {
+  return Math.max(4, Math.ceil(n / 1000));
+}
 /** Host ports: the N sandboxes, "one more" sandboxes, and changed mappings never collide. */
 export const PORT_BASE = 20_000;
 export const EXTRA_PORT_BASE = 40_000;
 export const CHANGED_PORT_BASE = 50_000;
 export const CONTAINER_PORT = 80;
 
-export function networkOf(i: number): number {
-  return i % NETWORKS;
+export function networkOf(i: number, n: number): number {
+  return i % networkCount(n);
 }
 
 /** /16 per network: room for 10k+ attachments over four networks. */
@@ -22,14 +28,14 @@ export function subnetOf(k: number): { subnet: string; gateway: string; prefix: 
 }
 
 /** The address the baseline script gives sandbox i (the agent's IPAM picks its own). */
-export function baselineAddress(i: number): string {
-  const host = Math.floor(i / NETWORKS) + 2;
-  return `10.${100 + networkOf(i)}.${host >> 8}.${host & 255}`;
+export function baselineAddress(i: number, n: number): string {
+  const host = Math.floor(i / networkCount(n)) + 2;
+  return `10.${100 + networkOf(i, n)}.${host >> 8}.${host & 255}`;
 }
 
-export function networksYaml(): string {
+export function networksYaml(n: number): string {
   const docs: string[] = [];
-  for (let k = 0; k < NETWORKS; k++) {
+  for (let k = 0; k < networkCount(n); k++) {
     docs.push(
       [
         'apiVersion: nodenet.io/v1alpha1',
@@ -50,12 +56,12 @@ export interface SandboxDoc {
   hostPort: number;
 }
 
-export function benchSandbox(i: number): SandboxDoc {
-  return { sandbox: `s-${i}`, attachment: `a-${i}`, network: networkOf(i), hostPort: PORT_BASE + i };
+export function benchSandbox(i: number, n: number): SandboxDoc {
+  return { sandbox: `s-${i}`, attachment: `a-${i}`, network: networkOf(i, n), hostPort: PORT_BASE + i };
 }
 
-export function extraSandbox(j: number): SandboxDoc {
-  return { sandbox: `x-${j}`, attachment: `xa-${j}`, network: networkOf(j), hostPort: EXTRA_PORT_BASE + j };
+export function extraSandbox(j: number, n: number): SandboxDoc {
+  return { sandbox: `x-${j}`, attachment: `xa-${j}`, network: networkOf(j, n), hostPort: EXTRA_PORT_BASE + j };
 }
 
 export function sandboxYaml(d: SandboxDoc): string {
@@ -80,8 +86,8 @@ export function writeManifest(path: string, text: string): void {
 
 export function writeWorld(dir: string, n: number): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'networks.yaml'), networksYaml());
-  for (let i = 0; i < n; i++) writeFileSync(fileOf(dir, benchSandbox(i)), sandboxYaml(benchSandbox(i)));
+  writeFileSync(join(dir, 'networks.yaml'), networksYaml(n));
+  for (let i = 0; i < n; i++) writeFileSync(fileOf(dir, benchSandbox(i, n)), sandboxYaml(benchSandbox(i, n)));
 }
 
 export function removeSandboxFiles(dir: string, docs: readonly SandboxDoc[]): void {
