@@ -18,6 +18,7 @@ export class FirewallSync {
   private removed = false;
   /** Attachment keys whose ports may have changed since the last run. */
   private dirty = new Set<string>();
+  /** The kernel may differ from what we know (start, resync, drift): read it and sync everything. */
   private everything = true;
   /** What the last successful run realized: networks (as text) and ports per attachment key. */
   private base: { networks: string; ports: Map<string, FwPort[]> } | undefined;
@@ -52,6 +53,8 @@ export class FirewallSync {
     this.everything = false;
     try {
       if (everything) return await this.complete();
+      // A network reconcile asks for a sync after every check of its bridge: only a change to the
+      // networks as the firewall sees them needs the complete model (O(every port)).
       const networks = this.source.networks();
       if (networks.size === 0 || networksText(networks) !== this.base!.networks) return await this.complete(networks);
       return await this.ports(dirty, networks);
@@ -119,11 +122,11 @@ export class FirewallSync {
 
   /**
    * Resolves once a sync that started after this call has finished. With a key, only that
-   * attachment's ports are known to have changed; without, anything may have.
+   * attachment's ports may have changed; without, networks may have (each run compares them
+   * with the last run's, so an unchanged network costs no complete sync).
    */
   sync(key?: string): Promise<FwSyncResult> {
-    if (key === undefined) this.everything = true;
-    else this.dirty.add(key);
+    if (key !== undefined) this.dirty.add(key);
     return this.coalescer.request();
   }
 
