@@ -2,10 +2,10 @@
 // JSON lines on stderr, serving /metrics. The benchmark reads its log stream (agent ready,
 // resync reports, kernel changes) and its metrics (processes spawned), and samples /proc for
 // CPU and memory. Bench tooling, like the test helpers: it spawns the agent itself.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { startProcess, type RunningProcess } from '../controllers/lib/exec.js';
 import { REPO_ROOT } from '../test/helpers/repo.js';
 
 export const CLI = join(REPO_ROOT, 'dist/controllers/cli/main.js');
@@ -41,26 +41,23 @@ export class BenchAgent {
   private resyncWaiters: ((r: ResyncReport) => void)[] = [];
   private readonly exited: Promise<number | null>;
 
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly metricsPort: number,
-  ) {
-    const onData = (d: Buffer): void => this.onData(d.toString('utf8'));
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  private readonly child: RunningProcess;
+
+  private constructor(argv: readonly string[], readonly metricsPort: number) {
+    // The agent logs a line per kernel change: read as it comes, never kept whole.
+    this.child = startProcess(argv, { onOutput: (text) => this.onData(text) });
+    this.exited = this.child.exited;
   }
 
   static start(dirs: AgentDirs, metricsPort: number, extra: string[] = []): BenchAgent {
     const argv = [CLI, 'run', '--dir', dirs.dir, '--state-dir', dirs.stateDir, '--netns-dir', dirs.netnsDir, '--metrics-addr', `127.0.0.1:${metricsPort}`, ...extra];
     // NODENET_BENCH_NODE_ARGS: extra node flags for the agent (e.g. --cpu-prof) when profiling.
     const nodeArgs = (process.env.NODENET_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-    return new BenchAgent(child, metricsPort);
+    return new BenchAgent([process.execPath, ...nodeArgs, ...argv], metricsPort);
   }
 
   get pid(): number {
-    return this.child.pid ?? -1;
+    return this.child.pid;
   }
 
   /** Resolves at "agent ready" (initial convergence, GC and firewall sync done). */
@@ -72,7 +69,7 @@ export class BenchAgent {
   /** Sends SIGHUP and resolves with the agent's report of that full re-check. */
   async resync(timeoutMs = 60_000): Promise<ResyncReport> {
     const done = new Promise<ResyncReport>((r) => this.resyncWaiters.push(r));
-    this.child.kill('SIGHUP');
+    this.child.signal('SIGHUP');
     return this.waitFor(done, timeoutMs, 'resync done');
   }
 
@@ -110,8 +107,7 @@ export class BenchAgent {
   }
 
   async stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    return this.exited;
+    return this.child.stop('SIGTERM');
   }
 
   private async waitFor<T>(p: Promise<T>, timeoutMs: number, what: string): Promise<T> {

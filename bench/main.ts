@@ -4,13 +4,12 @@
 //   node dist/bench/main.js [--sizes 100,500,1000] [--detail 1000] [--big 10000] [--reps 50]
 //                           [--idle 60] [--rounds 1] [--docker auto|off] [--docker-n 100]
 // See bench/README.md for what each figure means.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runOk } from '../controllers/lib/exec.js';
+import { runOk, startProcess } from '../controllers/lib/exec.js';
 import { runAgentScenario, type AgentFigures } from './agent-scenario.js';
 import { runBaseline, type BaselineFigures } from './baseline.js';
 import { dockerUnavailable, runDocker } from './docker.js';
@@ -144,8 +143,10 @@ async function main(): Promise<void> {
   if (process.env.NODENET_BENCH_INNER === '1') return inner(o);
   // Re-run inside fresh network and mount namespaces; nothing the bench makes can reach the host.
   const self = fileURLToPath(import.meta.url);
-  const child = spawn('unshare', ['--mount', '--net', '--', 'env', 'NODENET_BENCH_INNER=1', process.execPath, '--enable-source-maps', self, ...argv], { stdio: 'inherit' });
-  process.exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  const child = startProcess(['unshare', '--mount', '--net', '--', 'env', 'NODENET_BENCH_INNER=1', process.execPath, '--enable-source-maps', self, ...argv], {
+    onOutput: (text) => process.stdout.write(text),
+  });
+  process.exitCode = (await child.exited) ?? 1;
 }
 
 await main();

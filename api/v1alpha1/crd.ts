@@ -25,6 +25,7 @@ export interface CustomResourceDefinition {
       storage: boolean;
       subresources: { status: Record<string, never> };
       additionalPrinterColumns: PrinterColumn[];
+      selectableFields?: { jsonPath: string }[];
       schema: { openAPIV3Schema: Schema };
     }[];
   };
@@ -38,7 +39,16 @@ const READY: PrinterColumn = {
 };
 const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' };
 
-const KINDS: Record<Kind, { plural: string; shortName: string; scope: 'Cluster' | 'Namespaced'; columns: PrinterColumn[] }> = {
+interface KindInfo {
+  plural: string;
+  shortName: string;
+  scope: 'Cluster' | 'Namespaced';
+  columns: PrinterColumn[];
+  /** Fields a client may use in a field selector (Kubernetes >= 1.31): agents watch only their node's sandboxes. */
+  selectable?: string[];
+}
+
+const KINDS: Record<Kind, KindInfo> = {
   Network: {
     plural: 'networks',
     shortName: 'nnet',
@@ -48,7 +58,9 @@ const KINDS: Record<Kind, { plural: string; shortName: string; scope: 'Cluster' 
       { name: 'Subnet', type: 'string', jsonPath: '.spec.ipam.ipv4.subnet', description: 'IPv4 subnet.' },
       READY,
       AGE,
-      { name: 'Bridge', type: 'string', jsonPath: '.status.bridge', description: 'Bridge device.', priority: 1 },
+      { name: 'Nodes', type: 'integer', jsonPath: '.status.nodeCount', description: 'Nodes that report this network.', priority: 1 },
+      { name: 'Ready-Nodes', type: 'integer', jsonPath: '.status.readyNodes', description: 'Reporting nodes where it is Ready.', priority: 1 },
+      { name: 'Bridge', type: 'string', jsonPath: '.status.nodes[0].bridge', description: 'Bridge device (the same on every node).', priority: 1 },
       { name: 'Subnet6', type: 'string', jsonPath: '.spec.ipam.ipv6.subnet', description: 'IPv6 subnet.', priority: 1 },
     ],
   },
@@ -62,6 +74,7 @@ const KINDS: Record<Kind, { plural: string; shortName: string; scope: 'Cluster' 
       READY,
       AGE,
     ],
+    selectable: ['.spec.nodeName'],
   },
   Attachment: {
     plural: 'attachments',
@@ -103,6 +116,7 @@ export function generateCrd(kind: Kind): CustomResourceDefinition {
           storage: true,
           subresources: { status: {} },
           additionalPrinterColumns: k.columns,
+          ...(k.selectable ? { selectableFields: k.selectable.map((jsonPath) => ({ jsonPath })) } : {}),
           schema: { openAPIV3Schema: resourceSchema(kind, 'crd') },
         },
       ],

@@ -10,8 +10,23 @@ import { describeSpan, spansOverlap, type HostSpan } from './ports.js';
 import { overlaps } from '../ip.js';
 import { checkStaticAddresses } from './cross-attachment-network.js';
 import { nameOf } from './cross-names.js';
+import { DEFAULT_TENANCY, mayJoin, type TenancyPolicy } from './tenancy.js';
+import { SoleAttachments } from './cross-exclusive.js';
 
 export { nameOf };
+
+export interface CrossObjectOptions {
+  /**
+   * File mode: every object is realized on this node, whatever spec.nodeName says (the field is
+   * ignored there), so ports, static addresses and namespaces are compared across all Sandboxes.
+   * Without it (kube mode) they are compared per node.
+   */
+  ignoreNodeName?: boolean;
+  /** Where created namespaces are mounted, so an adopted path can be matched against them (default /run/netns). */
+  netnsDir?: string;
+  /** What a Network without allowedNamespaces admits (default: every namespace). */
+  tenancy?: TenancyPolicy;
+}
 
 export interface CrossObjectError {
   /** Position of the losing object in the input. */
@@ -40,6 +55,13 @@ function visitOrder(objects: readonly Resource[]): Entry[] {
 }
 
 class Accepted {
+  constructor(readonly opts: CrossObjectOptions) {}
+
+  /** The node an object is realized on, as far as conflicts go. */
+  nodeOf(nodeName: string | undefined): string {
+    return this.opts.ignoreNodeName ? '' : (nodeName ?? '');
+  }
+
   /** Every key visited, accepted or not: a second definition of a key always loses. */
   readonly seen = new Set<string>();
   readonly networks = new Map<string, ResolvedNetwork>();
@@ -47,6 +69,7 @@ class Accepted {
   readonly netns = new Map<string, string>();
   /** Claim id (join, interface, address) to the key of the Attachment holding it. */
   readonly claims = new Map<string, string>();
+  readonly sole = new SoleAttachments();
   /**
    * Accepted port spans by node, protocol and each host port they cover (a span covers at most
    * portRangeMax ports), so a new span meets only the spans it can collide with instead of every
@@ -102,8 +125,10 @@ function checkNetwork(acc: Accepted, n: Network, errors: FieldError[]): Resolved
 }
 
 function checkSandbox(acc: Accepted, s: Sandbox, errors: FieldError[]): string {
-  const r = resolveSandbox(s, { netnsDir: '/run/netns' });
-  const id = `${r.nodeName ?? ''}\0${r.adopted ? r.netnsPath : r.netnsName!}`;
+  const r = resolveSandbox(s, { netnsDir: acc.opts.netnsDir ?? '/run/netns' });
+  // By path, so adopting the file of a namespace another Sandbox creates is a conflict too
+  // (/var/run is /run on every distribution we know).
+  const id = `${acc.nodeOf(r.nodeName)}\0${r.netnsPath.replace(/^\/var\/run\//, '/run/')}`;
   const holder = acc.netns.get(id);
   if (holder) {
     const what = r.adopted ? `netns path ${r.netnsPath}` : `netns ${r.netnsName}`;
@@ -142,13 +167,11 @@ function attachmentClaims(r: ResolvedAttachment, scope: string): Claim[] {
 }
 
 /** Rules between an Attachment and its Network alone (no winner involved). */
-function networkErrors(r: ResolvedAttachment, network: ResolvedNetwork | undefined): FieldError[] {
+function networkErrors(r: ResolvedAttachment, network: ResolvedNetwork | undefined, tenancy: TenancyPolicy): FieldError[] {
   if (!network) return [];
   const errors = checkStaticAddresses(r, network);
-  const allowed = network.allowedNamespaces;
-  if (allowed && !allowed.includes(r.namespace)) {
-    errors.unshift({ path: 'spec.network', message: `namespace ${r.namespace} may not join ${nameOf(network.key)} (allowedNamespaces: ${allowed.join(', ')})` });
-  }
+  const join = mayJoin({ network: network.name, allowedNamespaces: network.allowedNamespaces, namespace: r.namespace }, tenancy);
+  if (!join.allowed) errors.unshift({ path: 'spec.network', message: join.message });
   return errors;
 }
 
@@ -156,10 +179,10 @@ function networkErrors(r: ResolvedAttachment, network: ResolvedNetwork | undefin
 function checkAttachment(acc: Accepted, key: string, a: Attachment): { errors: FieldError[]; accept: () => void } {
   const network = acc.networks.get(`Network/${a.spec.network}`);
   const r = resolveAttachment(a, network);
-  const node = acc.sandboxes.get(r.sandboxKey)?.spec.nodeName ?? '';
+  const node = acc.nodeOf(acc.sandboxes.get(r.sandboxKey)?.spec.nodeName);
   // Addresses on an overlay are unique across nodes; on a node-local network, per node.
   const claims = attachmentClaims(r, network?.driver === 'vxlan' ? '*' : node);
-  const errors = networkErrors(r, network);
+  const errors = [...networkErrors(r, network, acc.opts.tenancy ?? DEFAULT_TENANCY), ...acc.sole.check(r, network, acc.sandboxes.get(r.sandboxKey))];
   for (const c of claims) {
     const holder = acc.claims.get(c.id);
     if (holder) errors.push({ path: c.path, message: c.taken(holder) });
@@ -172,6 +195,7 @@ function checkAttachment(acc: Accepted, key: string, a: Attachment): { errors: F
   const accept = (): void => {
     for (const c of claims) acc.claims.set(c.id, key);
     for (const span of spans) acc.addPort(node, span, key);
+    acc.sole.accept(r, network, key);
   };
   return { errors, accept };
 }
@@ -180,11 +204,18 @@ function checkAttachment(acc: Accepted, key: string, a: Attachment): { errors: F
  * Conflicts between objects, reported on the loser (the younger object) with a message naming
  * the winner. Objects must have passed validateResource. Only objects with errors are returned.
  */
-export function validateCrossObject(objects: readonly Resource[]): CrossObjectError[] {
-  const acc = new Accepted();
+export function validateCrossObject(objects: readonly Resource[], opts: CrossObjectOptions = {}): CrossObjectError[] {
+  const acc = new Accepted(opts);
   const out: CrossObjectError[] = [];
   const order = visitOrder(objects);
-  const passes = [order.filter((e) => e.obj.kind !== 'Attachment'), order.filter((e) => e.obj.kind === 'Attachment')];
+  // Sandboxes that adopt a path go after those that create theirs: a path nodenet creates a
+  // namespace at is never someone else's to adopt, whatever the ages (file mode has none).
+  const adopts = (e: Entry): boolean => e.obj.kind === 'Sandbox' && e.obj.spec.netns?.path !== undefined;
+  const passes = [
+    order.filter((e) => e.obj.kind !== 'Attachment' && !adopts(e)),
+    order.filter(adopts),
+    order.filter((e) => e.obj.kind === 'Attachment'),
+  ];
   for (const pass of passes) {
     for (const { index, key, obj } of pass) {
       const errors: FieldError[] = [];

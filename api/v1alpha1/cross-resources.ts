@@ -8,13 +8,17 @@ import { resolveSandbox } from './defaults.js';
 import { resolveAttachment } from './defaults-attachment.js';
 import type { Resource } from './types.js';
 
-/** Resource ids of an object; undefined for kinds whose change needs a complete re-judgement. */
-export function crossResources(obj: Resource): string[] | undefined {
+/**
+ * Resource ids of an object; undefined for kinds whose change needs a complete re-judgement.
+ * netnsDir must be the one validateCrossObject is given: namespaces collide by path.
+ */
+export function crossResources(obj: Resource, opts: { netnsDir?: string } = {}): string[] | undefined {
   if (obj.kind === 'Network') return undefined;
   if (obj.kind === 'Sandbox') {
-    const r = resolveSandbox(obj, { netnsDir: '/run/netns' });
-    // The same id checkSandbox claims, and the sandbox itself (its attachments depend on it).
-    return [`netns\0${r.nodeName ?? ''}\0${r.adopted ? r.netnsPath : r.netnsName!}`, `sandbox\0${keyOf(obj)}`];
+    const r = resolveSandbox(obj, { netnsDir: opts.netnsDir ?? '/run/netns' });
+    // The path checkSandbox claims (an adopted path and a created namespace there collide; the
+    // node is left out: file mode ignores it), and the sandbox itself (its attachments depend on it).
+    return [`netns\0${r.netnsPath.replace(/^\/var\/run\//, '/run/')}`, `sandbox\0${keyOf(obj)}`];
   }
   const r = resolveAttachment(obj);
   const ids = [

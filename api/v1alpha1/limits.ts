@@ -52,5 +52,7 @@ export const LIMITS = {
   conditionMessageMax: 32768,
   reasonMax: 1024,
   finalizersMax: 32,
+  /** Kube mode: nodes reporting one Network (entries of status.nodes); the object must stay well under etcd's 1.5 MiB. */
+  statusNodesMax: 1024,
   generationMax: Number.MAX_SAFE_INTEGER,
 } as const;

@@ -1,6 +1,7 @@
 // Field paths as people read them: spec.ports[1].hostPort, metadata.labels["app.kubernetes.io/name"].
 // One format for every FieldError, and the inverse so the file source can find the YAML node.
 import type { FieldError } from './types.js';
+import { quoted } from './printable.js';
 
 export type PathSegment = string | number;
 
@@ -11,7 +12,7 @@ export function formatPath(segments: readonly PathSegment[]): string {
   for (const s of segments) {
     if (typeof s === 'number') out += `[${s}]`;
     else if (IDENT.test(s)) out += out ? `.${s}` : s;
-    else out += `[${JSON.stringify(s)}]`;
+    else out += `[${quoted(s)}]`; // JSON string escapes, so parsePath's JSON.parse inverts it
   }
   return out;
 }

@@ -79,6 +79,16 @@ export const PATTERNS = {
 
 export type PatternName = keyof typeof PATTERNS;
 
+/**
+ * Interface names the ifname pattern admits but nodenet refuses: the sandbox's loopback, and the
+ * two names the kernel reserves for its per-interface settings (/proc/sys/net/ipv4/conf/all and
+ * .../default), where a device of that name would alias every interface's knobs.
+ */
+export const RESERVED_IFNAMES = ['lo', 'all', 'default'] as const;
+
+/** The same list as a CEL list literal. */
+export const RESERVED_IFNAMES_CEL = `[${RESERVED_IFNAMES.map((n) => `'${n}'`).join(', ')}]`;
+
 const HELP_BY_RE = new Map<string, string>(Object.values(PATTERNS).map((p) => [p.re, p.help]));
 
 /** The human sentence for a schema pattern (ajv reports the raw expression). */

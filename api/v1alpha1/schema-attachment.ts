@@ -3,6 +3,10 @@
 import { LIMITS as L } from './limits.js';
 import { bool, cel, enumStr, int, list, obj, str, type Schema } from './schema-builders.js';
 import { conditions, ip, ipv4, ipv6, nameRef, observedGeneration, port } from './schema-common.js';
+import { RESERVED_IFNAMES_CEL } from './patterns.js';
+
+export const INTERFACE_RESERVED =
+  'interface must not be "lo" (the sandbox\'s loopback device), "all" or "default" (names the kernel reserves for its per-interface settings)';
 
 export const PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
 
@@ -54,8 +58,8 @@ export function attachmentSpec(): Schema {
         maxLength: L.ifnameMax,
         minLength: 1,
         pattern: 'ifname',
-        // TS: interfaceNotLoopback (semantic-attachment.ts)
-        rules: [cel("self != 'lo'", 'interface must not be "lo", the sandbox\'s loopback device')],
+        // TS: interfaceNotReserved (semantic-attachment.ts)
+        rules: [cel(`!(self in ${RESERVED_IFNAMES_CEL})`, INTERFACE_RESERVED)],
       }),
       ipv4Address: ipv4('Static IPv4 address inside the network\'s subnet; default: allocated from the pool.'),
       ipv6Address: ipv6('Static IPv6 address inside the network\'s subnet; default: allocated from the pool.'),
@@ -109,6 +113,10 @@ export function attachmentStatus(): Schema {
     hostInterface: str('Host side of the veth pair.', { maxLength: L.ifnameMax }),
     gateway: str('Gateway used for the default route.', { maxLength: L.ipMax }),
     defaultRoute: bool('This attachment provides the sandbox\'s default route.'),
-    ports: list('Published ports as programmed.', portStatus(), { maxItems: L.portsMax }),
+    ports: list('Published ports as programmed.', portStatus(), { maxItems: 2 * L.portsMax }),
+    parent: str('Parent interface of a macvlan/ipvlan sub-interface.', { maxLength: L.ifnameMax }),
+    hostNetwork: bool('Host network: the sandbox shares the node\'s namespace, nodenet made no interface.'),
+    loopbackOnly: bool('Null network: the sandbox has loopback only.'),
+    nodeName: str('Kube mode: the node whose agent realizes the attachment (the node of its sandbox).', { maxLength: L.subdomainMax }),
   });
 }

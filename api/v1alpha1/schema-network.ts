@@ -4,8 +4,11 @@
 import { LIMITS as L } from './limits.js';
 import { bool, cel, celExpr, enumStr, int, list, obj, str, stringMap, type Schema } from './schema-builders.js';
 import { conditions, ifname, ip, ipv4, mtu, nameRef, observedGeneration, port } from './schema-common.js';
+import { RESERVED_IFNAMES_CEL } from './patterns.js';
 
 export const DRIVERS = ['bridge', 'macvlan', 'ipvlan', 'host', 'null', 'vxlan'] as const;
+
+export const BRIDGE_NAME_RESERVED = 'bridge name must not be "lo", "all" or "default", or start with "nnv" (reserved for nodenet veths)';
 
 function pool(family: 4 | 6): Schema {
   const cidr = family === 4 ? 'ipv4Cidr' : 'ipv6Cidr';
@@ -65,7 +68,7 @@ function bridge(): Schema {
       pattern: 'ifname',
       rules: [
         // TS: bridgeNameAllowed (semantic-network.ts)
-        cel("self != 'lo' && !self.startsWith('nnv')", 'bridge name must not be "lo" or start with "nnv" (reserved for nodenet veths)'),
+        cel(`!(self in ${RESERVED_IFNAMES_CEL}) && !self.startsWith('nnv')`, BRIDGE_NAME_RESERVED),
         // TS: validateUpdate, immutableBridgeName entry (validate-update.ts)
         cel('self == oldSelf', 'bridge.name is immutable: create a new Network for a different bridge name'),
       ],
@@ -97,7 +100,7 @@ function vxlan(): Schema {
     {
       node: str('Node name of the peer.', { maxLength: L.subdomainMax, minLength: 1, pattern: 'dnsSubdomain' }),
       address: ip('Underlay (VTEP) address of the peer node.'),
-      subnet: str("The peer's slice of the overlay subnet (CIDR).", { maxLength: L.cidrMax, pattern: 'ipCidr' }),
+      subnet: str("The peer's slice of the overlay subnet (CIDR of either family); default: the lowest free slice, in node-name order.", { maxLength: L.cidrMax, pattern: 'ipCidr' }),
     },
     { required: ['node', 'address'] },
   );
@@ -106,15 +109,19 @@ function vxlan(): Schema {
     {
       vni: int('VXLAN network identifier, 1-16777215.', L.vniMin, L.vniMax),
       port: port('UDP port of the overlay; default 4789.'),
-      underlayInterface: ifname('Host interface carrying the overlay; default: the one holding the default route.'),
-      underlayAddress: ip("This node's underlay (VTEP) address; default: the underlay interface's first address."),
-      mtu: mtu('MTU of the overlay (68-65535, >= 1280 with IPv6); default 1450.'),
-      peers: list('File mode: the other nodes of the overlay, declared explicitly.', peer, {
+      underlayInterface: ifname("Host interface carrying the overlay; it must hold this node's underlay address. Default: the interface that holds it."),
+      underlayAddress: ip("This node's underlay (VTEP) address. File mode takes it from this node's entry in peers; when both are set they must agree."),
+      mtu: mtu("MTU of the overlay (68-65535, >= 1280 with IPv6); default: the underlay interface's MTU - 50 (- 70 over IPv6)."),
+      peers: list('File mode: every member of the overlay, this node included (matched by its node name), declared explicitly.', peer, {
         maxItems: L.peersMax,
         listType: 'map',
         mapKeys: ['node'], // TS: Errors.unique (semantic-common.ts)
       }),
-      sliceSize: int("Prefix length of each node's slice of the subnet.", 8, 128),
+      sliceSize: int(
+        "Prefix length of each node's slice of the first subnet (IPv4 if present); default: 8 bits longer than the subnet's, fewer for small subnets so a slice keeps >= 16 addresses.",
+        8,
+        128,
+      ),
     },
     { required: ['vni'] },
   );
@@ -149,7 +156,7 @@ export function networkSpec(): Schema {
         L.nodeSelectorMax,
       ),
       allowedNamespaces: list(
-        'Kube mode: namespaces whose Attachments may join; unset means every namespace.',
+        'Namespaces whose Attachments may join (exact names); [] admits none; unset admits every namespace unless the agent is configured to deny unlisted ones. Enforced in both modes; a boundary between tenants in kube mode.',
         nameRef('A namespace name.'),
         { maxItems: L.allowedNamespacesMax, listType: 'set' }, // TS: Errors.unique (semantic-common.ts)
       ),
@@ -174,6 +181,12 @@ export function networkSpec(): Schema {
           'this driver needs an address pool: set spec.ipam.ipv4 and/or spec.ipam.ipv6',
           '.ipam',
         ),
+        // TS: vxlanGatewayPerNode (semantic-network.ts)
+        cel(
+          "!has(self.driver) || self.driver != 'vxlan' || !has(self.ipam) || ((!has(self.ipam.ipv4) || !has(self.ipam.ipv4.gateway)) && (!has(self.ipam.ipv6) || !has(self.ipam.ipv6.gateway)))",
+          'a vxlan network has one gateway per node, the first address of its slice: remove spec.ipam.*.gateway',
+          '.ipam',
+        ),
         v6Mtu('bridge'),
         v6Mtu('macvlan'),
         v6Mtu('ipvlan'),
@@ -183,13 +196,55 @@ export function networkSpec(): Schema {
   );
 }
 
-export function networkStatus(): Schema {
-  return obj('Observed state of the network, written by the agent.', {
+/** What one node reports about a network: the file-mode status of the network on that node. */
+function networkFacts(): Record<string, Schema> {
+  return {
     observedGeneration: observedGeneration(),
     conditions: conditions(),
     bridge: str('Name of the bridge device.', { maxLength: L.ifnameMax }),
     subnets: list('Configured subnets.', str('A subnet (CIDR).', { maxLength: L.cidrMax }), { maxItems: 2 }),
     gateways: list('Gateway addresses on the bridge.', str('A gateway address.', { maxLength: L.ipMax }), { maxItems: 2 }),
     allocated: int('Addresses currently allocated on this node.', 0, 2 ** 31 - 1),
-  });
+    mtu: int('MTU of the network on this node.', 0, L.mtuMax),
+    parent: str('macvlan/ipvlan: the parent interface.', { maxLength: L.ifnameMax }),
+    mode: str('macvlan/ipvlan: the mode.', { maxLength: 16 }),
+    vxlan: obj('vxlan: this node\'s share of the overlay.', {
+      device: str('The VXLAN device.', { maxLength: L.ifnameMax }),
+      vni: int('VXLAN network identifier.', L.vniMin, L.vniMax),
+      port: port('UDP port.'),
+      vtep: str("This node's underlay (VTEP) address.", { maxLength: L.ipMax }),
+      underlayInterface: str('The underlay interface.', { maxLength: L.ifnameMax }),
+      slices: list("This node's slice of each subnet.", str('A slice (CIDR).', { maxLength: L.cidrMax }), { maxItems: 2 }),
+      peers: list(
+        'The other members, as this node reaches them.',
+        obj('A peer node.', {
+          node: str('Node name.', { maxLength: L.subdomainMax }),
+          address: str('Underlay (VTEP) address.', { maxLength: L.ipMax }),
+          subnets: list('Its slices.', str('A slice (CIDR).', { maxLength: L.cidrMax }), { maxItems: 2 }),
+        }),
+        { maxItems: L.peersMax },
+      ),
+    }),
+  };
+}
+
+export function networkStatus(): Schema {
+  const entry = obj(
+    "One node's report: written only by that node's agent (read-modify-write with resourceVersion, so no report is lost).",
+    { node: str('Name of the reporting node.', { maxLength: L.subdomainMax, minLength: 1 }), ...networkFacts() },
+    { required: ['node'] },
+  );
+  return obj(
+    'Observed state of the network. File mode: this node\'s report. Kube mode: one entry per node in nodes, plus a summary (conditions, nodeCount, readyNodes) recomputed from the entries by every writer.',
+    {
+      ...networkFacts(),
+      nodes: list(`Kube mode: per-node reports, keyed by node (at most ${L.statusNodesMax}).`, entry, {
+        maxItems: L.statusNodesMax,
+        listType: 'map',
+        mapKeys: ['node'],
+      }),
+      nodeCount: int('Kube mode: number of nodes that report this network.', 0, L.statusNodesMax),
+      readyNodes: int('Kube mode: number of those whose Ready condition is True.', 0, L.statusNodesMax),
+    },
+  );
 }

@@ -81,5 +81,6 @@ export function sandboxStatus(): Schema {
     hostsFile: str('Generated hosts file.', { maxLength: L.pathMax }),
     resolvConf: str('Generated resolv.conf.', { maxLength: L.pathMax }),
     hostnameFile: str('Generated hostname file.', { maxLength: L.pathMax }),
+    hostNetwork: bool('The sandbox is on a host network: netnsPath is the node\'s own namespace.'),
   });
 }

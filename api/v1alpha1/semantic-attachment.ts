@@ -5,12 +5,15 @@ import type { Attachment, PortMapping } from './types.js';
 import { LIMITS as L } from './limits.js';
 import type { PathSegment } from './paths.js';
 import { Errors, notUnicast } from './semantic-common.js';
+import { RESERVED_IFNAMES } from './patterns.js';
+import { INTERFACE_RESERVED } from './schema-attachment.js';
 import { describeSpan, spanOf, spansOverlap } from './ports.js';
 import { isMulticast, type IpFamily } from '../ip.js';
 
 // ------------------------------------------------------------ CEL twins
-function interfaceNotLoopback(errs: Errors, a: Attachment): void {
-  if (a.spec.interface === 'lo') errs.add(['spec', 'interface'], 'interface must not be "lo", the sandbox\'s loopback device');
+function interfaceNotReserved(errs: Errors, a: Attachment): void {
+  const name = a.spec.interface;
+  if (name !== undefined && (RESERVED_IFNAMES as readonly string[]).includes(name)) errs.add(['spec', 'interface'], INTERFACE_RESERVED);
 }
 
 function macNotZero(errs: Errors, a: Attachment): void {
@@ -75,7 +78,7 @@ function checkPorts(errs: Errors, ports: readonly PortMapping[]): void {
 
 export function checkAttachment(a: Attachment): Errors {
   const errs = new Errors();
-  interfaceNotLoopback(errs, a);
+  interfaceNotReserved(errs, a);
   macNotZero(errs, a);
   errs.unique(['spec', 'aliases'], a.spec.aliases, (x) => x);
   staticAddress(errs, a, 4);

@@ -3,7 +3,8 @@
 // express: exact address parsing, pool sizes, special ranges, network/broadcast addresses.
 import type { IpamPool, Network, NetworkSpec } from './types.js';
 import { LIMITS as L } from './limits.js';
-import { matches } from './patterns.js';
+import { matches, RESERVED_IFNAMES } from './patterns.js';
+import { BRIDGE_NAME_RESERVED } from './schema-network.js';
 import type { PathSegment } from './paths.js';
 import { Errors, notUnicast } from './semantic-common.js';
 import { contains, containsCidr, formatCidr, isMulticast, last, overlaps, parseCidr, parseIp, type Cidr, type IpFamily } from '../ip.js';
@@ -43,10 +44,16 @@ function ipv6MtuAtLeast1280(errs: Errors, s: NetworkSpec): void {
   }
 }
 
+function vxlanGatewayPerNode(errs: Errors, s: NetworkSpec): void {
+  if (s.driver === 'vxlan' && (s.ipam?.ipv4?.gateway !== undefined || s.ipam?.ipv6?.gateway !== undefined)) {
+    errs.add([...SPEC, 'ipam'], 'a vxlan network has one gateway per node, the first address of its slice: remove spec.ipam.*.gateway');
+  }
+}
+
 function bridgeNameAllowed(errs: Errors, s: NetworkSpec): void {
   const name = s.bridge?.name;
-  if (name !== undefined && (name === 'lo' || name.startsWith('nnv'))) {
-    errs.add([...SPEC, 'bridge', 'name'], 'bridge name must not be "lo" or start with "nnv" (reserved for nodenet veths)');
+  if (name !== undefined && ((RESERVED_IFNAMES as readonly string[]).includes(name) || name.startsWith('nnv'))) {
+    errs.add([...SPEC, 'bridge', 'name'], BRIDGE_NAME_RESERVED);
   }
 }
 
@@ -146,6 +153,7 @@ function checkVxlan(errs: Errors, s: NetworkSpec): void {
   errs.unique([...at, 'peers'], v.peers, (p) => p.node);
   const pools = [s.ipam?.ipv4, s.ipam?.ipv6].flatMap((p) => (p ? [parseCidr(p.subnet)] : [])).filter((c): c is Cidr => !!c);
   const slices: { cidr: Cidr; i: number }[] = [];
+  const disjoint: { cidr: Cidr; i: number }[] = [];
   (v.peers ?? []).forEach((peer, i) => {
     unicast(errs, [...at, 'peers', i, 'address'], peer.address);
     if (peer.subnet === undefined) return;
@@ -154,14 +162,43 @@ function checkVxlan(errs: Errors, s: NetworkSpec): void {
     if (!pools.some((p) => containsCidr(p, c))) errs.add([...at, 'peers', i, 'subnet'], `${peer.subnet} is outside the network's subnets`);
     const clash = slices.find((o) => overlaps(o.cidr, c));
     if (clash) errs.add([...at, 'peers', i, 'subnet'], `${peer.subnet} overlaps spec.vxlan.peers[${clash.i}].subnet ${formatCidr(clash.cidr)}`);
+    else disjoint.push({ cidr: c, i });
     slices.push({ cidr: c, i });
   });
   const main = pools[0];
+  const sliceMax = main?.family === 4 ? L.ipv4PrefixMax : L.ipv6PrefixMax;
+  const sizeOk = v.sliceSize !== undefined && main !== undefined && v.sliceSize >= main.prefix && v.sliceSize <= sliceMax;
+  sameSliceShape(errs, { at, pools, slices: disjoint, bits: sizeOk ? v.sliceSize! - main!.prefix : undefined });
   if (v.sliceSize !== undefined && main) {
     const max = main.family === 4 ? L.ipv4PrefixMax : L.ipv6PrefixMax;
     if (v.sliceSize < main.prefix || v.sliceSize > max) {
       errs.add([...at, 'sliceSize'], `sliceSize must be between ${main.prefix} (the subnet's prefix) and ${max}`);
     }
+  }
+}
+
+/**
+ * Declared slices are all the same number of bits below their pool's prefix (sliceSize's, when
+ * set), and no two name the same slice index: a dual-stack node's IPv4 and IPv6 slices share it.
+ */
+function sameSliceShape(errs: Errors, x: { at: PathSegment[]; pools: Cidr[]; slices: { cidr: Cidr; i: number }[]; bits: number | undefined }): void {
+  let want = x.bits === undefined ? undefined : { bits: x.bits, from: 'spec.vxlan.sliceSize' };
+  const index = new Map<bigint, number>();
+  for (const { cidr, i } of x.slices) {
+    const pool = x.pools.find((p) => p.family === cidr.family);
+    if (!pool || !containsCidr(pool, cidr)) continue;
+    const bits = cidr.prefix - pool.prefix;
+    if (!want) want = { bits, from: `spec.vxlan.peers[${i}].subnet` };
+    else if (bits !== want.bits) {
+      errs.add([...x.at, 'peers', i, 'subnet'], `${formatCidr(cidr)} is a /${cidr.prefix}: slices of ${formatCidr(pool)} are /${pool.prefix + want.bits} (from ${want.from})`);
+      continue;
+    }
+    const k = (cidr.base - pool.base) >> BigInt((cidr.family === 4 ? 32 : 128) - cidr.prefix);
+    const other = index.get(k);
+    if (other !== undefined && cidr.family !== x.slices.find((s) => s.i === other)?.cidr.family) {
+      errs.add([...x.at, 'peers', i, 'subnet'], `${formatCidr(cidr)} is slice ${k}, the same slice as spec.vxlan.peers[${other}].subnet in the other address family`);
+    }
+    index.set(k, i);
   }
 }
 
@@ -180,6 +217,7 @@ export function checkNetwork(n: Network): Errors {
   ipamForbiddenForHostNull(errs, s);
   ipamRequired(errs, s);
   ipv6MtuAtLeast1280(errs, s);
+  vxlanGatewayPerNode(errs, s);
   nodeSelectorKeys(errs, s);
   bridgeNameAllowed(errs, s);
   errs.unique([...SPEC, 'allowedNamespaces'], s.allowedNamespaces, (x) => x);

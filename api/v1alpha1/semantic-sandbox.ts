@@ -30,10 +30,16 @@ function netnsPathNormalized(errs: Errors, path: string): boolean {
 // ------------------------------------------------------------ beyond CEL
 const PROC = /^\/proc\/([1-9][0-9]{0,9})(\/task\/[1-9][0-9]{0,9})?\/ns\/net$/;
 
-function netnsPathLocation(errs: Errors, path: string, dirs: readonly string[]): void {
+function netnsPathLocation(errs: Errors, path: string, opts: SandboxCheckOptions): void {
+  const dirs = opts.netnsDirs ?? DEFAULT_NETNS_DIRS;
   const proc = PROC.exec(path);
   if (proc) {
-    if (proc[1] === '1' && !proc[2]) errs.add([...NETNS, 'path'], '/proc/1/ns/net is the host\'s own namespace; nodenet never adopts it');
+    // PID 1 and its threads live in the host's namespace. The agent re-checks every adopted path
+    // by namespace identity at run time (controllers/dataplane/netns-guard.ts); this is the early,
+    // readable refusal of the obvious spelling.
+    if (proc[1] === '1' && !opts.allowHostNetns) {
+      errs.add([...NETNS, 'path'], `${path} is the host's own namespace (PID 1); nodenet adopts it only when the agent runs with --allow-host-netns`);
+    }
     return;
   }
   const slash = path.lastIndexOf('/');
@@ -53,13 +59,15 @@ function usableIp(errs: Errors, at: PathSegment[], text: string): void {
 export interface SandboxCheckOptions {
   /** Directories whose direct children may be adopted as namespaces (default DEFAULT_NETNS_DIRS). */
   netnsDirs?: readonly string[];
+  /** The agent's --allow-host-netns: /proc/1/... paths pass validation (default false). */
+  allowHostNetns?: boolean;
 }
 
 export function checkSandbox(s: Sandbox, opts: SandboxCheckOptions = {}): Errors {
   const errs = new Errors();
   netnsNameXorPath(errs, s);
   const path = s.spec.netns?.path;
-  if (path !== undefined && netnsPathNormalized(errs, path)) netnsPathLocation(errs, path, opts.netnsDirs ?? DEFAULT_NETNS_DIRS);
+  if (path !== undefined && netnsPathNormalized(errs, path)) netnsPathLocation(errs, path, opts);
   (s.spec.dns?.nameservers ?? []).forEach((ns, i) => usableIp(errs, ['spec', 'dns', 'nameservers', i], ns));
   (s.spec.extraHosts ?? []).forEach((h, i) => usableIp(errs, ['spec', 'extraHosts', i, 'ip'], h.ip));
   return errs;

@@ -5,6 +5,7 @@ import type { FieldError, Kind } from './types.js';
 import { resourceSchema, type Schema } from './schema.js';
 import { patternHelp } from './patterns.js';
 import { formatPath, pointerToSegments, type PathSegment } from './paths.js';
+import { quoted } from './printable.js';
 
 /** Keywords of Kubernetes' OpenAPI dialect that carry no meaning for ajv (CEL runs in semantic checks). */
 export const KUBE_KEYWORDS = [
@@ -111,7 +112,8 @@ export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `"${v.length > 60 ? v.slice(0, 57) + '...' : v}"`;
+  // Quoted and escaped: the value may come from a hostile file and end up on a terminal.
+  if (typeof v === 'string') return quoted(v.length > 60 ? v.slice(0, 57) + '...' : v);
   return `${typeof v} ${String(v)}`;
 }
 

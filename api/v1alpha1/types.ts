@@ -85,7 +85,7 @@ export interface VxlanPeer {
   node: string;
   /** Underlay (VTEP) address of the peer node. */
   address: string;
-  /** The peer's slice of the overlay subnet (CIDR). */
+  /** The peer's slice of the overlay subnet (CIDR of either family); default: the lowest free slice in node-name order. */
   subnet?: string;
 }
 
@@ -95,9 +95,9 @@ export interface VxlanOptions {
   underlayInterface?: string;
   underlayAddress?: string;
   mtu?: number;
-  /** File mode: the other nodes of the overlay, declared explicitly. */
+  /** File mode: every member of the overlay, this node included (matched by its node name). */
   peers?: VxlanPeer[];
-  /** Prefix length of each node's slice of the subnet. */
+  /** Prefix length of each node's slice of the first subnet; default 8 bits longer (fewer for small subnets). */
   sliceSize?: number;
 }
 
@@ -105,7 +105,7 @@ export interface NetworkSpec {
   driver?: Driver;
   /** Kube mode: labels a node must carry to realize this network. */
   nodeSelector?: Record<string, string>;
-  /** Kube mode: namespaces whose Attachments may join; see README for the default. */
+  /** Namespaces whose Attachments may join; [] none; unset: every namespace by default (tenancy.ts, SECURITY.md). */
   allowedNamespaces?: string[];
   bridge?: BridgeOptions;
   macvlan?: MacvlanOptions;
@@ -122,6 +122,29 @@ export interface NetworkStatus {
   gateways?: string[];
   /** Addresses currently allocated on this node. */
   allocated?: number;
+  mtu?: number;
+  /** macvlan/ipvlan. */
+  parent?: string;
+  mode?: string;
+  /** vxlan: this node's share of the overlay. */
+  vxlan?: {
+    device: string;
+    vni: number;
+    port: number;
+    vtep: string;
+    underlayInterface: string;
+    slices: string[];
+    peers: { node: string; address: string; subnets: string[] }[];
+  };
+  /** Kube mode: one report per node (the fields above, plus the node name). */
+  nodes?: NetworkNodeStatus[];
+  /** Kube mode: how many nodes report, and how many of them are Ready. */
+  nodeCount?: number;
+  readyNodes?: number;
+}
+
+export interface NetworkNodeStatus extends Omit<NetworkStatus, 'nodes' | 'nodeCount' | 'readyNodes'> {
+  node: string;
 }
 
 export interface Network {
@@ -168,6 +191,8 @@ export interface SandboxStatus {
   hostsFile?: string;
   resolvConf?: string;
   hostnameFile?: string;
+  /** On a host network: netnsPath is the node's own namespace. */
+  hostNetwork?: boolean;
 }
 
 export interface Sandbox {
@@ -230,6 +255,14 @@ export interface AttachmentStatus {
   gateway?: string;
   defaultRoute?: boolean;
   ports?: PortStatus[];
+  /** macvlan/ipvlan parent interface. */
+  parent?: string;
+  /** Host network: no interface of its own. */
+  hostNetwork?: boolean;
+  /** Null network: loopback only. */
+  loopbackOnly?: boolean;
+  /** Kube mode: the node that realizes it (the node of its sandbox). */
+  nodeName?: string;
 }
 
 export interface Attachment {

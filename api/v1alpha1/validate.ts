@@ -8,7 +8,8 @@ import { checkSandbox, type SandboxCheckOptions } from './semantic-sandbox.js';
 import { checkAttachment } from './semantic-attachment.js';
 
 export { validateUpdate } from './validate-update.js';
-export { validateCrossObject, type CrossObjectError } from './cross-object.js';
+export { validateCrossObject, type CrossObjectError, type CrossObjectOptions } from './cross-object.js';
+export { mayJoin, DEFAULT_TENANCY, type TenancyPolicy, type JoinDecision } from './tenancy.js';
 export { DEFAULT_NETNS_DIRS } from './semantic-sandbox.js';
 
 export interface ValidationResult {

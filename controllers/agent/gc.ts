@@ -53,7 +53,10 @@ export function collectGarbage(opts: { dp: Dataplane; ledger: Ledger; netnsDir: 
 
 function accounted(ledger: Ledger, key: string, device: string): boolean {
   const { kind, name } = parseKey(key);
-  if (kind === 'Network') return ledger.get('networks', name)?.device === device;
+  if (kind === 'Network') {
+    const rec = ledger.get('networks', name);
+    return rec?.device === device || (rec?.devices?.includes(device) ?? false);
+  }
   if (kind === 'Attachment') return ledger.get('attachments', key)?.hostInterface === device;
   return false;
 }

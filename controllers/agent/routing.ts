@@ -2,7 +2,7 @@
 // objects whose kernel state or files depend on it.
 import type { Attachment } from '../../api/v1alpha1/types.js';
 import type { Change, DesiredStore } from '../store/desired.js';
-import { makeKey, sandboxKeyOf } from '../store/keys.js';
+import { isValidKey, makeKey, sandboxKeyOf } from '../store/keys.js';
 
 export function keysFor(change: Change, store: DesiredStore): string[] {
   const obj = change.new?.object ?? change.old?.object;
@@ -38,8 +38,10 @@ export function dependentsOf(key: string, store: DesiredStore): string[] {
   return [];
 }
 
+/** Keys the ledger holds records for; a key the API could not produce (a damaged state file) is skipped. */
 export function ledgerKeys(ledger: { keys(section: 'networks' | 'sandboxes' | 'attachments'): string[] }): string[] {
-  return [...ledger.keys('networks').map((n) => makeKey('Network', n)), ...ledger.keys('sandboxes'), ...ledger.keys('attachments')];
+  const keys = [...ledger.keys('networks').map((n) => makeKey('Network', n)), ...ledger.keys('sandboxes'), ...ledger.keys('attachments')];
+  return keys.filter((k) => isValidKey(k));
 }
 
 const KIND_RANK: Record<string, number> = { Network: 0, Sandbox: 1, Attachment: 2 };

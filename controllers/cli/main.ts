@@ -6,6 +6,7 @@ import { UsageError } from './options.js';
 import { runCommand, RUN_HELP } from './run.js';
 import { statusCommand, STATUS_HELP } from './status.js';
 import { planCommand, PLAN_HELP } from './plan.js';
+import { explainCommand, EXPLAIN_HELP } from './explain.js';
 
 const USAGE = `Usage: nodenet <command> [options]
 
@@ -14,6 +15,7 @@ Commands:
   status    show every object, Ready or not and why
   plan      print the kernel changes a run would make, change nothing
   cleanup   remove everything nodenet owns on this node
+  explain   why a packet from A reaches B or not, and which rule or setting decides
 
 Run "nodenet <command> --help" for a command's options.`;
 
@@ -22,6 +24,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help:
   status: { run: statusCommand, help: STATUS_HELP },
   plan: { run: planCommand, help: PLAN_HELP },
   cleanup: { run: cleanupCommand, help: CLEANUP_HELP },
+  explain: { run: explainCommand, help: EXPLAIN_HELP },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -20,7 +20,7 @@ import { formatProblem } from '../source/file/parse.js';
 import { resolveSandbox } from '../../api/v1alpha1/defaults.js';
 import type { Sandbox } from '../../api/v1alpha1/types.js';
 
-export const PLAN_HELP = `Usage: nodenet plan --dir DIR [--state-dir DIR] [--netns-dir DIR] [--json]
+export const PLAN_HELP = `Usage: nodenet plan --dir DIR [--state-dir DIR] [--netns-dir DIR] [--allow-host-netns] [--json]
 
 Validates DIR and prints the exact kernel changes (namespaces, links, addresses, routes, sysctls,
 nftables/iptables commands) that "nodenet run" would make now. Changes nothing.
@@ -28,7 +28,12 @@ Exit status: 0 valid (with or without changes), 2 invalid input, 1 error. Gate G
   --state-dir  (default ${DEFAULTS.stateDir})    --netns-dir  (default ${DEFAULTS.netnsDir})`;
 
 export async function planCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, { ...COMMON_OPTIONS, dir: { type: 'string' }, json: { type: 'boolean', default: false } });
+  const { values } = parse(args, {
+    ...COMMON_OPTIONS,
+    dir: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    'allow-host-netns': { type: 'boolean', default: false },
+  });
   if (values.help) {
     console.log(PLAN_HELP);
     return 0;
@@ -37,13 +42,14 @@ export async function planCommand(args: string[]): Promise<number> {
   setLogLevel('error');
   const netnsDir = absoluteDir('netns-dir', values['netns-dir']);
   const stateDir = absoluteDir('state-dir', values['state-dir']);
-  const loaded = loadDir(absoluteDir('dir', values.dir), { netnsDirs: [netnsDir, ...DEFAULT_NETNS_DIRS] });
+  const allowHostNetns = values['allow-host-netns'];
+  const loaded = loadDir(absoluteDir('dir', values.dir), { netnsDirs: [netnsDir, ...DEFAULT_NETNS_DIRS], allowHostNetns });
   if (loaded.problems.length) {
     for (const p of loaded.problems) console.error(formatProblem(p));
     console.error(`plan: ${loaded.problems.length} invalid declaration(s); fix them first`);
     return 2;
   }
-  const changes = await computePlan({ objects: loaded.store.keys().map((k) => loaded.store.get(k)!.object), stateDir, netnsDir });
+  const changes = await computePlan({ objects: loaded.store.keys().map((k) => loaded.store.get(k)!.object), stateDir, netnsDir, allowHostNetns });
   if (values.json) console.log(JSON.stringify(changes, null, 2));
   else if (changes.kernel.length + changes.firewall.length === 0) console.log('No changes: the node matches the declared state.');
   else {
@@ -59,7 +65,7 @@ export interface PlanResult {
   firewall: string[];
 }
 
-export async function computePlan(opts: { objects: Parameters<StaticSource['put']>; stateDir: string; netnsDir: string }): Promise<PlanResult> {
+export async function computePlan(opts: { objects: Parameters<StaticSource['put']>; stateDir: string; netnsDir: string; allowHostNetns?: boolean }): Promise<PlanResult> {
   const real = createKernelParts();
   let ledgerData = emptyLedger();
   try {
@@ -67,7 +73,8 @@ export async function computePlan(opts: { objects: Parameters<StaticSource['put'
   } catch {
     // No readable state: plan as for a first start.
   }
-  const fake = createFakeDataplane();
+  // Adopted paths are judged on the real file system, as `run` would judge them.
+  const fake = createFakeDataplane({ inspectNetns: real.dp.inspectNetns });
   const sandboxPaths = opts.objects.filter((o) => o.kind === 'Sandbox').map((o) => resolveSandbox(o as Sandbox, { netnsDir: opts.netnsDir }).netnsPath);
   const ledgerPaths = Object.values(ledgerData.sandboxes).map((s) => s.netnsPath);
   importKernel(real.dp, fake, [...new Set([...sandboxPaths, ...ledgerPaths, ...real.dp.listNetns(opts.netnsDir)])]);
@@ -75,7 +82,14 @@ export async function computePlan(opts: { objects: Parameters<StaticSource['put'
   fake.onOp((ev) => kernel.push(real.describe(ev.op, ev.ns)));
   const firewall = new PlanningFirewall(real.firewall);
   const agent = new Agent({
-    config: { netnsDir: opts.netnsDir, stateDir: opts.stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: 'plan', dryRun: true },
+    config: {
+      netnsDir: opts.netnsDir,
+      stateDir: opts.stateDir,
+      hostResolvConf: '/etc/resolv.conf',
+      nodeName: 'plan',
+      dryRun: true,
+      allowHostNetns: opts.allowHostNetns === true,
+    },
     dp: fake,
     firewall,
     describe: real.describe,
@@ -115,8 +129,9 @@ class PlanningFirewall implements Firewall {
 
   invalidate(): void {}
 
-  async remove(): Promise<void> {
+  async remove(): Promise<number> {
     this.removeAsked = true;
+    return 0;
   }
 
   async finalPlan(): Promise<string[]> {

@@ -4,6 +4,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Condition } from '../../api/v1alpha1/types.js';
 import { readStatusFiles, problemsPath } from '../status/file-sink.js';
+import { readAgentHealth } from '../state/health.js';
+import { agentHealthLines } from './status-agent.js';
 import type { StatusRecord } from '../status/record.js';
 import { keyOfRecord } from '../status/store.js';
 import { DesiredStore } from '../store/desired.js';
@@ -13,13 +15,20 @@ import type { Problem } from '../source/file/source.js';
 import { validateCrossObject } from '../../api/v1alpha1/validate.js';
 import { COMMON_OPTIONS, DEFAULTS, absoluteDir, parse } from './options.js';
 import { renderTable } from './table.js';
+import { readNodeStatus } from '../hostcheck/node-status.js';
+import { watchStatus } from './status-watch.js';
+import { parseDuration } from './options.js';
 
-export const STATUS_HELP = `Usage: nodenet status [--dir DIR] [--json] [--state-dir DIR]
+export const STATUS_HELP = `Usage: nodenet status [--dir DIR] [--json] [--watch [--until-ready]] [--state-dir DIR]
 
-Shows every object with its Ready condition, reason, addresses and ports.
-  --dir DIR    also check the manifests in DIR: invalid files, objects not reconciled yet
-  --json       machine-readable output
-  --state-dir  (default ${DEFAULTS.stateDir})`;
+Shows every object with its Ready condition, reason, addresses and ports, and the node's host checks.
+  --dir DIR          also check the manifests in DIR: invalid files, objects not reconciled yet
+  --json             machine-readable output
+  --watch            redraw a compact progress view (counts per kind, what is not ready) as objects converge
+  --interval DUR     --watch redraw period (default 1s)
+  --until-ready      with --watch: exit 0 once everything is Ready (1 after --timeout)
+  --timeout DUR      with --until-ready: give up after this long (default 0: never)
+  --state-dir        (default ${DEFAULTS.stateDir})`;
 
 export interface StatusRow {
   kind: string;
@@ -31,7 +40,15 @@ export interface StatusRow {
 }
 
 export async function statusCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, { ...COMMON_OPTIONS, dir: { type: 'string' }, json: { type: 'boolean', default: false } });
+  const { values } = parse(args, {
+    ...COMMON_OPTIONS,
+    dir: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    watch: { type: 'boolean', default: false },
+    interval: { type: 'string', default: '1s' },
+    'until-ready': { type: 'boolean', default: false },
+    timeout: { type: 'string', default: '0' },
+  });
   if (values.help) {
     console.log(STATUS_HELP);
     return 0;
@@ -45,10 +62,31 @@ export async function statusCommand(args: string[]): Promise<number> {
     problems = loaded.problems;
     declared = new Map(loaded.store.keys().map((k) => [k, loaded.store.get(k)!.specHash]));
   }
+  if (values.watch) {
+    return watchStatus({
+      stateDir,
+      intervalMs: Math.max(100, parseDuration('interval', values.interval)),
+      untilReady: values['until-ready'],
+      timeoutMs: parseDuration('timeout', values.timeout),
+      ...(declared ? { declared: new Set(declared.keys()) } : {}),
+      limit: 15,
+      out: (t) => process.stdout.write(t),
+      tty: process.stdout.isTTY === true,
+    });
+  }
   const rows = statusRows(records, declared);
+  const nodes = readNodeStatus(stateDir);
+  const agent = readAgentHealth(stateDir);
   if (values.json) {
-    console.log(JSON.stringify({ objects: records, problems }, null, 2));
+    console.log(JSON.stringify({ objects: records, problems, nodes, ...(agent ? { agent } : {}) }, null, 2));
   } else {
+    for (const line of agentHealthLines(agent)) console.log(line);
+    for (const n of nodes) {
+      const c = n.status.conditions.find((x) => x.type === 'HostCompatible');
+      console.log(`Node ${n.name}: HostCompatible=${c?.status ?? 'Unknown'}${c?.reason ? ` (${c.reason})` : ''}`);
+      for (const x of n.status.conflicts) console.log(`  conflict: ${x.message} [${x.decidedBy}]\n    fix: ${x.fix}`);
+      console.log('');
+    }
     console.log(rows.length ? renderTable(['KIND', 'NAME', 'READY', 'REASON', 'DETAILS', 'MESSAGE'], rows.map((r) => [r.kind, r.name, r.ready, r.reason, r.details, r.message]), [0, 40, 0, 0, 110, 0]) : 'No objects.');
     if (problems.length) {
       console.log(`\nInvalid declarations (${problems.length}):`);
@@ -56,7 +94,7 @@ export async function statusCommand(args: string[]): Promise<number> {
     }
   }
   const notReady = rows.some((r) => r.ready !== 'True');
-  return problems.length > 0 || notReady ? 1 : 0;
+  return problems.length > 0 || notReady || (agent?.problems.length ?? 0) > 0 ? 1 : 0;
 }
 
 /** declared: key -> spec hash of the declared version, to spot reports of an older version. */
@@ -96,11 +134,17 @@ function details(rec: StatusRecord): string {
     if (s.bridge) parts.push(`bridge=${String(s.bridge)}`);
     if (Array.isArray(s.subnets)) parts.push(`subnet=${s.subnets.join(',')}`);
     if (s.allocated !== undefined) parts.push(`allocated=${String(s.allocated)}`);
+    if (s.parent) parts.push(`parent=${String(s.parent)} mode=${String(s.mode)}`);
+    const vx = s.vxlan as { vtep: string; slices: string[]; peers: unknown[] } | undefined;
+    if (vx) parts.push(`vtep=${vx.vtep} slice=${vx.slices.join(',')} peers=${vx.peers.length}`);
   } else if (rec.kind === 'Sandbox') {
-    if (s.netnsPath) parts.push(`netns=${String(s.netnsPath)}${s.adopted ? ' (adopted)' : ''}`);
+    if (s.netnsPath) parts.push(`netns=${String(s.netnsPath)}${s.adopted ? ' (adopted)' : ''}${s.hostNetwork ? ' (host network)' : ''}`);
   } else {
+    if (s.hostNetwork) parts.push('host network: no interface of its own');
+    if (s.loopbackOnly) parts.push('loopback only');
     for (const k of ['ipv4Address', 'ipv6Address', 'macAddress'] as const) if (s[k]) parts.push(String(s[k]));
     if (s.interface && s.hostInterface) parts.push(`${String(s.interface)}<->${String(s.hostInterface)}`);
+    if (s.interface && s.parent) parts.push(`${String(s.interface)} on ${String(s.parent)}`);
     if (s.defaultRoute) parts.push('default-route');
     const ports = (s.ports ?? []) as { hostIP: string; hostPort: number; hostPortEnd?: number; containerPort: number; protocol: string }[];
     for (const p of ports) parts.push(`${p.hostIP}:${p.hostPort}${p.hostPortEnd && p.hostPortEnd !== p.hostPort ? `-${p.hostPortEnd}` : ''}->${p.containerPort}/${p.protocol}`);
@@ -125,7 +169,8 @@ function readProblems(stateDir: string): Problem[] {
 
 /** Parses and validates a manifests directory without touching anything. */
 export function loadDir(dir: string, parseOpts: ParseOptions = {}): { store: DesiredStore; problems: Problem[]; source: FileSource } {
-  const store = new DesiredStore(validateCrossObject);
+  // File mode: one node, whatever spec.nodeName says.
+  const store = new DesiredStore((objs) => validateCrossObject(objs, { ignoreNodeName: true }));
   const source = new FileSource({ dir, parse: parseOpts });
   source.loadOnce(store, listManifests(dir));
   const conflicts = store.keys().flatMap((k) => store.conflictsOf(k).map((e) => conflictProblem(store, k, e)));

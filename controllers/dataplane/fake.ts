@@ -6,7 +6,8 @@
 // what the kernel does asynchronously is done at once (link-local addresses appear as soon as a
 // link has carrier; netns.del without flush removes the veth peers immediately, which the kernel
 // does a few milliseconds later, once nothing holds the namespace).
-import type { Dataplane, KernelOp, Link, Addr, Route, Neigh, NetnsSession } from './types.js';
+import { dirname } from 'node:path';
+import type { Dataplane, KernelOp, Link, Addr, Route, Neigh, NetnsInspection, NetnsSession } from './types.js';
 import { NetnsMissingError } from './types.js';
 import { errno } from './netlink/errors.js';
 import { opNotifier } from './op-events.js';
@@ -36,6 +37,11 @@ export interface FakeDataplane extends Dataplane {
   snapshot(): Record<string, FakeNsSnapshot>;
   /** Makes path a live namespace as if a process held it (/proc/PID/ns/net adoption). */
   addExternalNetns(path: string): void;
+  /**
+   * Makes path open the namespace at `target` (undefined: the agent's own), as a /proc/PID/ns/net
+   * of a process in that namespace would, or a bind mount of it: for the adoption guard's tests.
+   */
+  aliasNetns(path: string, target?: string): void;
   /** Applies ops without notifying listeners or counting: "someone else changed the kernel". */
   outOfBand(ns: string | undefined, ops: readonly KernelOp[]): void;
 }
@@ -43,6 +49,21 @@ export interface FakeDataplane extends Dataplane {
 export interface FakeOptions {
   /** Device kinds the fake kernel refuses like a kernel without the driver (EOPNOTSUPP). */
   unsupportedKinds?: readonly string[];
+  /** Inspects adopted paths (plan mode passes the real file system's); default: the fake's own view. */
+  inspectNetns?: Dataplane['inspectNetns'];
+}
+
+/** The fake's view of a path: a mounted namespace is a bind mount (or /proc magic link); nothing else exists. */
+function fakeInspect(world: FakeWorld, path: string, dirs: readonly string[]): NetnsInspection {
+  const ns = world.mounted.get(path);
+  return {
+    entry: ns ? (path.startsWith('/proc/') ? 'symlink' : 'file') : 'missing',
+    parentReal: dirname(path),
+    dirsReal: [...dirs],
+    netnsId: ns ? world.idOf(ns) : undefined,
+    agentNetnsId: world.idOf(world.agent),
+    initNetnsId: 'fake:init',
+  };
 }
 
 function snapshotOf(ns: FNs): FakeNsSnapshot {
@@ -80,6 +101,7 @@ export function createFakeDataplane(opts: FakeOptions = {}): FakeDataplane {
   return {
     session: (ns?: string): NetnsSession => new FakeSession(ns, stateOf(ns), world, notify),
     isNetns: (path) => world.mounted.has(path),
+    inspectNetns: opts.inspectNetns ?? ((path, dirs) => fakeInspect(world, path, dirs)),
     prepareNetnsDir: () => undefined,
     listNetns: (dir) => [...world.mounted.keys()].filter((p) => p.startsWith(dir.endsWith('/') ? dir : dir + '/') && !p.slice(dir.length + 1).includes('/')).sort(),
     onOp,
@@ -96,6 +118,11 @@ export function createFakeDataplane(opts: FakeOptions = {}): FakeDataplane {
       return JSON.parse(JSON.stringify(out)) as Record<string, FakeNsSnapshot>;
     },
     addExternalNetns: (path) => void world.createNs(path),
+    aliasNetns(path, target) {
+      const ns = target === undefined ? world.agent : world.mounted.get(target);
+      if (!ns) throw new NetnsMissingError(target!);
+      world.mounted.set(path, ns);
+    },
     outOfBand(ns, ops) {
       const before = world.opsRun;
       new FakeSession(ns, stateOf(ns), world, () => undefined).apply(ops);

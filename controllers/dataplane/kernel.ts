@@ -6,6 +6,7 @@ import { opNotifier } from './op-events.js';
 import { isNetns, listNetnsIn } from './netns.js';
 import { KernelSession } from './kernel/session.js';
 import { hostPass } from './kernel/host-view.js';
+import { inspectNetnsPath } from './netns-inspect.js';
 
 export function createKernelDataplane(): Dataplane {
   const { notify, onOp } = opNotifier();
@@ -28,6 +29,7 @@ export function createKernelDataplane(): Dataplane {
       }
     },
     isNetns,
+    inspectNetns: inspectNetnsPath,
     prepareNetnsDir: (dir) => native().prepareNetnsDir(dir),
     listNetns: (dir) => listNetnsIn(dir),
     onOp,

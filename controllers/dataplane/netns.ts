@@ -1,6 +1,6 @@
 // Network namespace files: the exact "is this a live network namespace" test and short-lived
 // file descriptors for the netlink attributes that take one (IFLA_NET_NS_FD, NETNSA_FD).
-import { closeSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { native } from './netlink/native.js';
 
@@ -22,7 +22,16 @@ export function withNsFd<T>(path: string, fn: (fd: number) => T): T {
   }
 }
 
-/** Live network namespaces mounted directly under dir, as absolute paths, sorted. */
+/** A plain file (what a namespace bind mount looks like), never a symlink that could lead elsewhere. */
+function isPlainFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Live network namespaces mounted directly under dir, as absolute paths, sorted (symlinks are skipped). */
 export function listNetnsIn(dir: string): string[] {
   let entries: string[];
   try {
@@ -30,5 +39,5 @@ export function listNetnsIn(dir: string): string[] {
   } catch {
     return [];
   }
-  return entries.map((e) => join(dir, e)).filter((p) => isNetns(p)).sort();
+  return entries.map((e) => join(dir, e)).filter((p) => isPlainFile(p) && isNetns(p)).sort();
 }

@@ -200,11 +200,38 @@ export interface OpEvent {
   error?: string;
 }
 
+/** What lstat says about the last component of a path. */
+export type NsEntryKind = 'missing' | 'file' | 'symlink' | 'directory' | 'fifo' | 'socket' | 'device' | 'unreadable';
+
+/**
+ * A namespace path as the adoption guard (netns-guard.ts) needs to see it, read at one moment.
+ * Identities are "dev:ino" of the nsfs inode: equal identities are the same namespace.
+ */
+export interface NetnsInspection {
+  /** lstat of the path itself; /proc/PID/ns/net is a "symlink" (the kernel's magic link). */
+  entry: NsEntryKind;
+  /** realpath of the directory holding the path; undefined when it does not resolve. */
+  parentReal: string | undefined;
+  /** realpath of each directory passed in, same order; undefined for one that does not resolve. */
+  dirsReal: (string | undefined)[];
+  /** The network namespace the path opens (through one descriptor, checked with NS_GET_NSTYPE); undefined when none. */
+  netnsId: string | undefined;
+  /** The agent's own network namespace (/proc/self/ns/net). */
+  agentNetnsId: string | undefined;
+  /** PID 1's network namespace (the host's, unless the agent has its own PID namespace); undefined when unreadable. */
+  initNetnsId: string | undefined;
+}
+
 export interface Dataplane {
   /** A session in the agent's namespace (ns undefined) or in the namespace mounted at path. */
   session(ns?: string): NetnsSession;
   /** True if path is a live network namespace (a bind mount of nsfs or a /proc ns file). */
   isNetns(path: string): boolean;
+  /**
+   * Looks at a path a Sandbox wants to adopt without following symlinks (except the magic link of
+   * a /proc/PID/ns/net path), for the adoption guard; `dirs` are resolved alongside.
+   */
+  inspectNetns(path: string, dirs: readonly string[]): NetnsInspection;
   /** Makes dir a shared mount point for namespace bind mounts (like ip netns does for /run/netns). */
   prepareNetnsDir(dir: string): void;
   /** Paths of the live network namespaces mounted directly under dir (none if dir is absent). */
@@ -215,7 +242,7 @@ export interface Dataplane {
    * Optional: a dataplane for one pass over every object (a resync), which may answer reads of
    * the agent's namespace from one listing until the first change made there; end() releases it.
    */
-  pass?(): { dp: Dataplane; end(): void };
+  pass?(): { dp: Dataplane; end(): void; stale(): void };
 }
 
 /** Human-readable, ip(8)-like text of an op, for plans, logs and errors. */

@@ -10,23 +10,26 @@ const IFNAMSIZ = 16;
 const MAX_ALIAS = 255;
 
 /**
- * The kernel's dev_valid_name() (1..15 bytes, not "." or "..", no "/", ":" or whitespace), and no
- * "%": the kernel would take "eth%d" as a pattern and pick a name we did not ask for.
+ * The kernel's dev_valid_name() (1..15 bytes, not "." or "..", no "/", ":" or whitespace), the
+ * names it refuses at registration ("all", "default": they would alias the conf/all and
+ * conf/default sysctl directories, which our sysctl keys are built from), and no "%": the kernel
+ * would take "eth%d" as a pattern and pick a name we did not ask for.
  */
 export function ifNameProblem(name: string): string | undefined {
+  if (typeof name !== 'string') return `invalid interface name ${String(name)}`;
   const bytes = Buffer.byteLength(name, 'utf8');
-  if (bytes === 0 || bytes >= IFNAMSIZ) return `interface name "${name}" must be 1-${IFNAMSIZ - 1} bytes`;
-  if (name === '.' || name === '..' || /[/:%\s\0]/.test(name)) return `invalid interface name "${name}"`;
+  if (bytes === 0 || bytes >= IFNAMSIZ) return `interface name ${JSON.stringify(name)} must be 1-${IFNAMSIZ - 1} bytes`;
+  if (name === '.' || name === '..' || name === 'all' || name === 'default' || /[/:%\s\0]/.test(name)) return `invalid interface name ${JSON.stringify(name)}`;
   return undefined;
 }
 
 export function macProblem(mac: string): string | undefined {
-  return /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac) ? undefined : `invalid MAC address "${mac}"`;
+  return /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac) ? undefined : `invalid MAC address ${JSON.stringify(mac)}`;
 }
 
 /** Namespace paths are absolute, normalized and free of NUL (they become syscall arguments). */
 export function nsPathProblem(path: string): string | undefined {
-  if (!isAbsolute(path) || normalize(path) !== path || path.endsWith('/') || path.includes('\0') || path.length > 4000) return `invalid namespace path "${path}"`;
+  if (!isAbsolute(path) || normalize(path) !== path || path.endsWith('/') || path.includes('\0') || path.length > 4000) return `invalid namespace path ${JSON.stringify(path)}`;
   return undefined;
 }
 
@@ -34,7 +37,7 @@ export function nsPathProblem(path: string): string | undefined {
 export function sysctlKeyProblem(key: string): string | undefined {
   const segs = key.split('/');
   const ok = segs[0] === 'net' && segs.length >= 2 && segs.every((s) => s !== '' && s !== '.' && s !== '..' && !/[\s\0]/.test(s));
-  return ok && key.length < 512 ? undefined : `invalid sysctl key "${key}" (expected net/...)`;
+  return ok && key.length < 512 ? undefined : `invalid sysctl key ${JSON.stringify(key)} (expected net/...)`;
 }
 
 function intProblem(what: string, v: number | undefined, min: number, max: number): string | undefined {
@@ -55,7 +58,7 @@ function aliasProblem(alias: string | undefined): string | undefined {
 function ipProblem(text: string | undefined, family?: 4 | 6): string | undefined {
   if (text === undefined) return undefined;
   const ip = parseIp(text);
-  return ip && (family === undefined || ip.family === family) ? undefined : `invalid IPv${family ?? ''} address "${text}"`;
+  return ip && (family === undefined || ip.family === family) ? undefined : `invalid IPv${family ?? ''} address ${JSON.stringify(text)}`;
 }
 
 function first(...problems: (string | undefined)[]): string | undefined {
@@ -80,7 +83,7 @@ function specProblem(l: LinkSpec): string | undefined {
     case 'macvlan':
     case 'ipvlan': {
       const modes = l.kind === 'macvlan' ? MACVLAN_MODES : IPVLAN_MODES;
-      if (!(l.mode in modes)) return `unknown ${l.kind} mode "${l.mode}"`;
+      if (!Object.hasOwn(modes, l.mode)) return `unknown ${l.kind} mode ${JSON.stringify(l.mode)}`;
       return first(refProblem(l.parent), l.netns !== undefined ? nsPathProblem(l.netns) : undefined);
     }
     case 'vxlan':
@@ -91,7 +94,7 @@ function specProblem(l: LinkSpec): string | undefined {
 function routeProblem(op: Extract<KernelOp, { op: 'route.replace' | 'route.del' }>): string | undefined {
   if (op.dst !== 'default') {
     const c = parseCidr(op.dst);
-    if (!c || c.family !== op.family) return `invalid IPv${op.family} destination "${op.dst}" (CIDR with host bits clear, or "default")`;
+    if (!c || c.family !== op.family) return `invalid IPv${op.family} destination ${JSON.stringify(op.dst)} (CIDR with host bits clear, or "default")`;
   }
   if (op.op === 'route.replace' && op.gateway === undefined && op.dev === undefined) return 'route needs a gateway or a device';
   if (op.onlink && (op.dev === undefined || op.gateway === undefined)) return 'onlink needs a gateway and a device';

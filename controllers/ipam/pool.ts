@@ -10,6 +10,8 @@ export interface PoolSpec {
   /** Allocation range (CIDR inside subnet). */
   range: string;
   reserved: readonly string[];
+  /** Static addresses must lie in the range too (an overlay node's slice), not just the subnet. */
+  strictRange?: boolean;
 }
 
 /** The address pools of a resolved network, IPv4 first. */
@@ -54,6 +56,7 @@ export class Pool {
     }
     if (this.spec.gateway && ip.value === parseIp(this.spec.gateway)?.value) return `${address} is the gateway of ${this.spec.subnet}`;
     if (this.excluded.has(ip.value)) return `${address} is reserved`;
+    if (this.spec.strictRange && !contains(this.range, ip)) return `${address} is outside this node's slice ${this.spec.range} of ${this.spec.subnet}`;
     return undefined;
   }
 

@@ -1,6 +1,7 @@
 // The only module that starts processes. Every command is an argv array (never a shell),
 // and the runner is injectable so unit tests can record or fake what would run.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 
 export interface ExecRequest {
   /** Program and arguments; argv[0] is resolved on PATH, no shell is involved. */
@@ -34,15 +35,45 @@ export function spawnCount(): number {
   return spawned;
 }
 
+/** pid -> when it exited (0 while running); kept a while so late kernel notifications still match. */
+const children = new Map<number, number>();
+const CHILD_MEMORY_MS = 30_000;
+
+/** True if pid is (or was, within the last 30 s) a process started here: tells our own nft transactions from others'. */
+export function isRecentChild(pid: number): boolean {
+  return children.has(pid);
+}
+
+function rememberChild(pid: number | undefined): void {
+  if (pid === undefined) return;
+  const now = Date.now();
+  for (const [p, ended] of children) if (ended !== 0 && now - ended > CHILD_MEMORY_MS) children.delete(p);
+  children.set(pid, 0);
+}
+
+/** The one place a process starts: argv form, never a shell. */
+function spawnArgv(argv: readonly string[], stdin: 'pipe' | 'ignore'): ChildProcessByStdio<Writable | null, Readable, Readable> {
+  const [cmd, ...args] = argv;
+  if (!cmd) throw new Error('exec: empty argv');
+  spawned++;
+  const child = spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'], shell: false }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
+  rememberChild(child.pid);
+  child.on('close', () => {
+    if (child.pid !== undefined) children.set(child.pid, Date.now());
+  });
+  return child;
+}
+
 export const spawnRunner: Runner = (req) =>
   new Promise((resolve, reject) => {
-    const [cmd, ...args] = req.argv;
-    if (!cmd) {
-      reject(new Error('exec: empty argv'));
+    let child: ChildProcessByStdio<Writable | null, Readable, Readable>;
+    try {
+      child = spawnArgv(req.argv, 'pipe');
+    } catch (err) {
+      reject(err);
       return;
     }
-    spawned++;
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], shell: false });
+    const cmd = req.argv[0];
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const timer = setTimeout(() => child.kill('SIGKILL'), req.timeoutMs ?? 30_000);
@@ -61,8 +92,8 @@ export const spawnRunner: Runner = (req) =>
         pid: child.pid ?? -1,
       });
     });
-    child.stdin.on('error', () => undefined); // a child that exits early closes its stdin; its exit code tells the story
-    child.stdin.end(req.input ?? '');
+    child.stdin!.on('error', () => undefined); // a child that exits early closes its stdin; its exit code tells the story
+    child.stdin!.end(req.input ?? '');
   });
 
 let current: Runner = spawnRunner;
@@ -99,19 +130,28 @@ export interface RunningProcess {
   waitFor(text: string, timeoutMs?: number): Promise<void>;
   /** Sends a signal and resolves with the exit code once the process has exited. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends a signal to a running process (e.g. SIGHUP); no-op once it has exited. */
+  signal(signal: NodeJS.Signals): void;
   exited: Promise<number | null>;
 }
 
+export interface StartOptions {
+  /**
+   * Receives the output as it arrives (stdout and stderr). With it the output is not kept
+   * (output() stays empty): for processes that log a lot over a long life, like a benchmarked agent.
+   */
+  onOutput?(text: string): void;
+}
+
 /** Starts a long-running process (an agent, a test server); argv only, never a shell. */
-export function startProcess(argv: readonly string[]): RunningProcess {
-  const [cmd, ...args] = argv;
-  if (!cmd) throw new Error('exec: empty argv');
-  spawned++;
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+export function startProcess(argv: readonly string[], opts: StartOptions = {}): RunningProcess {
+  const child = spawnArgv(argv, 'ignore');
   let out = '';
   const waiters: (() => void)[] = [];
   const onData = (d: Buffer): void => {
-    out += d.toString('utf8');
+    const text = d.toString('utf8');
+    if (opts.onOutput) opts.onOutput(text);
+    else out += text;
     for (const w of waiters.splice(0)) w();
   };
   child.stdout.on('data', onData);
@@ -143,6 +183,9 @@ export function startProcess(argv: readonly string[]): RunningProcess {
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
+    },
+    signal: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
   };
 }

@@ -17,6 +17,11 @@ export function parseListenAddr(addr: string): { host: string; port: number } {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
+/** Loopback only (127.0.0.0/8, ::1, localhost): nothing but local processes can reach it. */
+export function isLoopbackListen(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 export async function startMetricsServer(opts: { addr: string; registry: Registry; health: HealthState }): Promise<Server> {
   const { host, port } = parseListenAddr(opts.addr);
   const server = createServer((req, res) => {

@@ -8,6 +8,8 @@ import type { Dataplane, KernelOp, Link, NetnsSession } from '../dataplane/types
 /** Sysctls the reconcilers read, per namespace (bridge-specific ones are added per bridge). */
 const HOST_SYSCTLS = ['net/ipv4/ip_forward', 'net/bridge/bridge-nf-call-iptables', 'net/ipv6/conf/all/forwarding'];
 
+const V6_KNOBS = ['disable_ipv6', 'accept_ra', 'accept_dad'];
+
 interface NsView {
   path: string | undefined;
   links: Link[];
@@ -95,7 +97,12 @@ function copyState(fake: FakeDataplane, v: NsView, _paired: Set<string>): void {
       ops.push({ op: 'route.replace', family, dst: r.dst, ...opt('gateway', r.gateway), dev: { name: dev }, ...opt('metric', r.metric) });
     }
   }
-  const keys = [...HOST_SYSCTLS, ...v.links.filter((l) => l.kind === 'bridge').map((l) => `net/ipv4/conf/${l.name}/route_localnet`)];
+  const keys = [
+    ...HOST_SYSCTLS,
+    ...v.links.filter((l) => l.kind === 'bridge').map((l) => `net/ipv4/conf/${l.name}/route_localnet`),
+    // IPv6 knobs of bridges and sandbox interfaces (reconcile/ipv6.ts), and the accept_ra guard's.
+    ...['default', ...v.links.filter((l) => l.name !== 'lo').map((l) => l.name)].flatMap((n) => V6_KNOBS.map((k) => `net/ipv6/conf/${n}/${k}`)),
+  ];
   for (const key of keys) {
     const value = v.session.readSysctl(key)?.trim();
     if (value !== undefined) ops.push({ op: 'sysctl.set', key, value });

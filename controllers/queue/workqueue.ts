@@ -67,6 +67,22 @@ export class WorkQueue {
     this.timers.set(key, { timer, due });
   }
 
+  /**
+   * Starts no new handler until resume() (kube mode while a watch is down: no kernel change on a
+   * view that may be stale). Running handlers finish; adds, retries and timers keep collecting keys.
+   */
+  pause(): void {
+    this.pq.pause();
+  }
+
+  resume(): void {
+    this.pq.start();
+  }
+
+  get paused(): boolean {
+    return this.pq.isPaused;
+  }
+
   /** Keys waiting or running. */
   depth(): number {
     return this.queued.size + this.running.size;

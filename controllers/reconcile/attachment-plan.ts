@@ -3,6 +3,7 @@
 import type { Addr, KernelOp, Link, Route } from '../dataplane/types.js';
 import { isOurMarker } from '../model/names.js';
 import type { Step } from './steps.js';
+import { sysctlOps } from './ipv6.js';
 
 export interface AttachmentDesired {
   key: string;
@@ -15,8 +16,10 @@ export interface AttachmentDesired {
   mac: string;
   ipv4: { address: string; prefixLen: number } | undefined;
   ipv6: { address: string; prefixLen: number } | undefined;
-  /** Default routes this attachment provides (it won the sandbox's gateway election). */
-  gateways: { family: 4 | 6; via: string }[];
+  /** Default routes this attachment provides (it won the sandbox's gateway election); no via: a device route (ipvlan l3). */
+  gateways: { family: 4 | 6; via?: string }[];
+  /** Knobs of the sandbox interface (IPv6: no RA, no DAD), set before its addresses. */
+  ifSysctls?: Record<string, string>;
 }
 
 export interface AttachmentObserved {
@@ -28,6 +31,8 @@ export interface AttachmentObserved {
   /** Default routes in the sandbox's main table. */
   defaults: Route[];
   loUp: boolean;
+  /** Current values of the ifSysctls knobs on the peer. */
+  peerSysctls?: Record<string, string | undefined>;
 }
 
 export type AttachmentPlan = { conflict: string } | { steps: Step[]; recreate: boolean };
@@ -57,7 +62,7 @@ export function planAttachment(d: AttachmentDesired, obs: AttachmentObserved): A
   const recreate = !isIntactPair(obs, d.marker);
   if (recreate) steps.push(...createSteps(d, obs));
   steps.push(...hostSideSteps(d, recreate ? undefined : obs));
-  steps.push(...sandboxSideSteps(d, recreate ? { ...obs, peer: undefined, peerAddrs: [], defaults: obs.defaults } : obs));
+  steps.push(...sandboxSideSteps(d, recreate ? { ...obs, peer: undefined, peerAddrs: [], defaults: obs.defaults, peerSysctls: {} } : obs));
   return { steps: steps.filter((s) => s.ops.length > 0), recreate };
 }
 
@@ -100,12 +105,17 @@ function hostSideSteps(d: AttachmentDesired, obs: AttachmentObserved | undefined
   return [{ name: `attach ${d.hostIf} to ${d.bridge}`, ns: undefined, ops }];
 }
 
-function sandboxSideSteps(d: AttachmentDesired, obs: AttachmentObserved): Step[] {
+/** What the sandbox side needs, whatever made the interface (a veth peer, a macvlan, an ipvlan). */
+export type SandboxSideDesired = Pick<AttachmentDesired, 'netnsPath' | 'ifName' | 'mtu' | 'mac' | 'ipv4' | 'ipv6' | 'gateways' | 'ifSysctls'>;
+export type SandboxSideObserved = Pick<AttachmentObserved, 'peer' | 'peerAddrs' | 'defaults' | 'loUp' | 'peerSysctls'>;
+
+export function sandboxSideSteps(d: SandboxSideDesired, obs: SandboxSideObserved): Step[] {
   const ref = { name: d.ifName };
   const ops: KernelOp[] = [];
   const peer = obs.peer;
   if (peer && peer.mac !== d.mac) ops.push({ op: 'link.set', ref, mac: d.mac });
   if (peer && peer.mtu !== d.mtu) ops.push({ op: 'link.set', ref, mtu: d.mtu });
+  ops.push(...sysctlOps(d.ifSysctls ?? {}, obs.peerSysctls));
   const want = [d.ipv4 && { family: 4 as const, ...d.ipv4 }, d.ipv6 && { family: 6 as const, ...d.ipv6 }].filter((x) => !!x);
   // Stale addresses go first: deleting a primary IPv4 address also deletes the secondaries of
   // its subnet, so adding the new one first would lose it.
@@ -127,7 +137,7 @@ function sandboxSideSteps(d: AttachmentDesired, obs: AttachmentObserved): Step[]
 }
 
 /** The elected attachment owns the default route(s); others remove any default via their interface. */
-function routeOps(d: AttachmentDesired, obs: AttachmentObserved): KernelOp[] {
+function routeOps(d: SandboxSideDesired, obs: SandboxSideObserved): KernelOp[] {
   const ops: KernelOp[] = [];
   const peerIndex = obs.peer?.index;
   for (const family of [4, 6] as const) {
@@ -135,7 +145,7 @@ function routeOps(d: AttachmentDesired, obs: AttachmentObserved): KernelOp[] {
     const current = obs.defaults.filter((r) => r.family === family);
     if (gw) {
       const ok = current.length === 1 && current[0]!.gateway === gw.via && peerIndex !== undefined && current[0]!.oif === peerIndex;
-      if (!ok) ops.push({ op: 'route.replace', family, dst: 'default', gateway: gw.via, dev: { name: d.ifName } });
+      if (!ok) ops.push({ op: 'route.replace', family, dst: 'default', ...(gw.via !== undefined ? { gateway: gw.via } : {}), dev: { name: d.ifName } });
     } else if (peerIndex !== undefined) {
       for (const r of current) {
         if (r.oif === peerIndex) ops.push({ op: 'route.del', family, dst: 'default', ...(r.gateway ? { gateway: r.gateway } : {}), dev: { name: d.ifName } });

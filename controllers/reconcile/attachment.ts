@@ -10,7 +10,12 @@ import { IpamError } from '../ipam/allocator.js';
 import { Pool, poolsOf } from '../ipam/pool.js';
 import { hostVethName, markerOf } from '../model/names.js';
 import { resolveAttachment, resolveNetwork, resolveSandbox, type ResolvedAttachment } from '../../api/v1alpha1/defaults.js';
-import { asBridgeNetwork, type BridgeNetwork } from './bridge-network.js';
+import { type BridgeNetwork } from './bridge-network.js';
+import { bridgeViewOf } from './drivers/bridge-view.js';
+import { networkDriverFor } from './drivers/registry.js';
+import { removeSandboxLink } from './drivers/sandbox-link.js';
+import { readSysctls, sandboxIpv6Sysctls } from './ipv6.js';
+import { statusPorts } from './published-ports.js';
 import type { Result } from '../queue/workqueue.js';
 import type { AttachmentRecord } from '../state/ledger.js';
 import type { DesiredObject } from '../store/desired.js';
@@ -19,20 +24,34 @@ import { planAttachment, type AttachmentDesired, type AttachmentObserved } from 
 import type { EngineContext } from './context.js';
 import { report } from './report.js';
 import { applySteps } from './steps.js';
+import { ownedByAttachment } from '../ownership/reconciled.js';
+import { markerRefusal, netnsPathRefusal } from './netns-check.js';
+import { mayJoin } from '../../api/v1alpha1/tenancy.js';
 
 export async function reconcileAttachment(ctx: EngineContext, key: string): Promise<Result | void> {
   const desired = ctx.store.get(key);
   if (!desired) {
     const { pending } = await detach(ctx, key, { release: true, awaitDyingNamespace: true });
     await ctx.status.remove(key);
-    return pending ? { requeueAfterMs: DYING_RECHECK_MS } : undefined;
+    if (pending) return { requeueAfterMs: DYING_RECHECK_MS };
+    ctx.onTeardown?.(key);
+    return;
   }
   const a = resolveAttachment(desired.object as Attachment);
+  const netObj = ctx.store.get(makeKey('Network', a.network));
+  // Before anything else: an attachment whose namespace may not (or no longer) join leaves the network.
+  if (netObj) {
+    const n = netObj.object as Network;
+    const join = mayJoin({ network: n.metadata.name, allowedNamespaces: n.spec.allowedNamespaces, namespace: a.namespace }, ctx.config.tenancy);
+    if (!join.allowed) {
+      await detach(ctx, key, { release: true });
+      return notReady(ctx, desired, join.reason, join.message);
+    }
+  }
   const conflicts = ctx.store.conflictsOf(key);
   if (conflicts.length > 0) {
     return notReady(ctx, desired, 'Conflict', conflicts.map((c) => `${c.path}: ${c.message}`).join('; '));
   }
-  const netObj = ctx.store.get(makeKey('Network', a.network));
   if (!netObj) {
     await detach(ctx, key, { release: true });
     return notReady(ctx, desired, 'NetworkNotFound', `network ${a.network} does not exist; the attachment is made when it appears`);
@@ -42,11 +61,18 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
     await detach(ctx, key, { release: false });
     return notReady(ctx, desired, 'SandboxNotFound', `sandbox ${a.namespace}/${a.sandbox} does not exist; the attachment is made when it appears`);
   }
-  if (!ctx.status.isReady(netObj.key)) return notReady(ctx, desired, 'NetworkNotReady', `network ${a.network} is not ready: ${readyMessage(ctx, netObj.key)}`);
+  if (!ctx.status.isReady(netObj.key)) {
+    // Not realized on this node at all (e.g. an overlay this node left): nothing of it may stay.
+    if (!ctx.ledger.get('networks', a.network)) await detach(ctx, key, { release: true });
+    return notReady(ctx, desired, 'NetworkNotReady', `network ${a.network} is not ready: ${readyMessage(ctx, netObj.key)}`);
+  }
   if (!ctx.status.isReady(sbObj.key)) return notReady(ctx, desired, 'SandboxNotReady', `sandbox ${a.sandbox} is not ready: ${readyMessage(ctx, sbObj.key)}`);
-  const net = asBridgeNetwork(resolveNetwork(netObj.object as Network));
-  if (!net) return notReady(ctx, desired, 'UnsupportedDriver', `network ${a.network} does not use the bridge driver`);
+  const resolvedNet = resolveNetwork(netObj.object as Network);
   const sb = resolveSandbox(sbObj.object as Sandbox, { netnsDir: ctx.config.netnsDir });
+  const driver = networkDriverFor(resolvedNet.driver);
+  if (driver?.reconcileAttachment) return driver.reconcileAttachment(ctx, { desired, a, net: resolvedNet, sb, sandboxKey: sbObj.key });
+  const net = bridgeViewOf(resolvedNet, ctx.ledger.get('networks', a.network));
+  if (!net) return notReady(ctx, desired, 'NetworkNotReady', `network ${a.network} has no bridge on this node yet`);
 
   let addrs: { ipv4?: string; ipv6?: string };
   try {
@@ -89,8 +115,12 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
     ipv4: addrs.ipv4 ? { address: addrs.ipv4, prefixLen: prefix(4) } : undefined,
     ipv6: addrs.ipv6 ? { address: addrs.ipv6, prefixLen: prefix(6) } : undefined,
     gateways: electedGateways(ctx, a, net),
+    ifSysctls: sandboxIpv6Sysctls(a.interface, addrs.ipv6 !== undefined),
   };
-  let obs: AttachmentObserved;
+  // The sandbox was Ready when last reconciled; its namespace file may have changed since.
+  const refused = netnsPathRefusal(ctx, sb);
+  if (refused) return refuseNamespace(ctx, { desired, sandboxKey: sbObj.key, message: refused.message });
+  let obs: AttachmentObserved & { loAlias: string | undefined };
   try {
     obs = observeAttachment(ctx, d);
   } catch (err) {
@@ -100,10 +130,13 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
     }
     throw err;
   }
+  const foreign = markerRefusal(sb, obs.loAlias);
+  if (foreign) return refuseNamespace(ctx, { desired, sandboxKey: sbObj.key, message: foreign.message });
   const plan = planAttachment(d, obs);
   if ('conflict' in plan) return notReady(ctx, desired, 'Conflict', plan.conflict);
   applySteps(ctx.dp, plan.steps);
   await ctx.firewall.sync(key);
+  const owned = ownedByAttachment({ dp: ctx.dp, d, observed: plan.recreate ? undefined : obs, net, object: desired.object as Attachment });
   if (!prev) ctx.enqueue(net.key); // its status counts allocations
   if (!prev || prev.ipv4 !== rec.ipv4 || JSON.stringify(prev.aliases) !== JSON.stringify(rec.aliases)) {
     ctx.enqueue(a.sandboxKey);
@@ -121,7 +154,8 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
       hostInterface: hostIf,
       ...(poolsOf(net)[0] ? { gateway: poolsOf(net)[0]!.gateway } : {}),
       defaultRoute: d.gateways.length > 0,
-      ports: net.internal ? [] : resolveAttachment(desired.object as Attachment, net).ports,
+      ports: net.internal ? [] : statusPorts(desired.object as Attachment, net, addrs.ipv6 !== undefined),
+      ...(owned ? { owned } : {}),
     },
     ...(net.internal && a.ports.length
       ? { degraded: { reason: 'PortsNotPublished', message: `network ${a.network} is internal: its ports are not published` } }
@@ -129,7 +163,7 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
   });
 }
 
-function allocate(ctx: EngineContext, a: ResolvedAttachment, net: BridgeNetwork): { ipv4?: string; ipv6?: string } {
+export function allocate(ctx: EngineContext, a: ResolvedAttachment, net: Pick<BridgeNetwork, 'name' | 'ipv4' | 'ipv6'>): { ipv4?: string; ipv6?: string } {
   const out: { ipv4?: string; ipv6?: string } = {};
   for (const spec of poolsOf(net)) {
     const requested = spec.family === 4 ? a.ipv4Address : a.ipv6Address;
@@ -147,7 +181,7 @@ function allocate(ctx: EngineContext, a: ResolvedAttachment, net: BridgeNetwork)
 }
 
 /** Highest gatewayPriority wins (Docker's rule), ties by key; internal networks give no default route. */
-function electedGateways(ctx: EngineContext, a: ResolvedAttachment, net: BridgeNetwork): AttachmentDesired['gateways'] {
+export function electedGateways(ctx: EngineContext, a: ResolvedAttachment, net: Pick<BridgeNetwork, 'internal' | 'ipv4' | 'ipv6'>): AttachmentDesired['gateways'] {
   if (net.internal) return [];
   let best: { key: string; prio: number } | undefined;
   for (const k of ctx.store.attachmentsOfSandbox(a.sandboxKey)) {
@@ -161,7 +195,7 @@ function electedGateways(ctx: EngineContext, a: ResolvedAttachment, net: BridgeN
   return poolsOf(net).map((p) => ({ family: p.family, via: p.gateway }));
 }
 
-function observeAttachment(ctx: EngineContext, d: AttachmentDesired): AttachmentObserved {
+function observeAttachment(ctx: EngineContext, d: AttachmentDesired): AttachmentObserved & { loAlias: string | undefined } {
   let host: NetnsSession | undefined;
   let inner: NetnsSession | undefined;
   try {
@@ -172,6 +206,7 @@ function observeAttachment(ctx: EngineContext, d: AttachmentDesired): Attachment
     // A sandbox holds a handful of links: one dump answers for both the peer and lo.
     const links = inner.listLinks();
     const peer = links.find((l) => l.name === d.ifName);
+    const lo = links.find((l) => l.name === 'lo');
     return {
       host: hostLink,
       hairpin,
@@ -179,7 +214,9 @@ function observeAttachment(ctx: EngineContext, d: AttachmentDesired): Attachment
       peer,
       peerAddrs: peer ? inner.listAddrs({ index: peer.index }).filter((x) => x.scope === 0) : [],
       defaults: [4, 6].flatMap((family) => inner!.listRoutes({ family: family as 4 | 6, table: 254 }).filter((r) => r.dst === 'default')),
-      loUp: links.find((l) => l.name === 'lo')?.up ?? false,
+      loUp: lo?.up ?? false,
+      loAlias: lo?.alias,
+      peerSysctls: peer ? readSysctls(inner, Object.keys(d.ifSysctls ?? {})) : {},
     };
   } finally {
     host?.close();
@@ -192,6 +229,11 @@ export const DYING_RECHECK_MS = 1000;
 /** After this long, a veth whose namespace should have died (a process still holds it) is deleted by hand. */
 export const DYING_GRACE_MS = 5000;
 const dyingSince = new WeakMap<EngineContext, Map<string, number>>();
+
+/** Deleted attachments whose record and addresses wait for their dying namespace to take the veth. */
+export function pendingTeardowns(ctx: EngineContext): string[] {
+  return [...(dyingSince.get(ctx)?.keys() ?? [])].filter((k) => !ctx.store.get(k) && ctx.ledger.get('attachments', k) !== undefined);
+}
 
 /**
  * The attachment's namespace is going away: its sandbox is no longer declared and we created the
@@ -235,6 +277,7 @@ export async function detach(ctx: EngineContext, key: string, opts: { release: b
     }
   }
   if (!pending) dyingSince.get(ctx)?.delete(key);
+  if (rec && !rec.hostInterface) removeSandboxLink(ctx, key, rec);
   if (!rec) return { pending };
   if (opts.release && !pending) {
     ctx.ipam.release(rec.network, key);
@@ -249,7 +292,7 @@ export async function detach(ctx: EngineContext, key: string, opts: { release: b
   return { pending };
 }
 
-function enqueuePeersOnNetwork(ctx: EngineContext, network: string, exceptSandbox: string): void {
+export function enqueuePeersOnNetwork(ctx: EngineContext, network: string, exceptSandbox: string): void {
   const seen = new Set<string>();
   for (const k of ctx.store.attachmentsOfNetwork(network)) {
     const sb = ctx.ledger.get('attachments', k)?.sandbox;
@@ -260,19 +303,26 @@ function enqueuePeersOnNetwork(ctx: EngineContext, network: string, exceptSandbo
   }
 }
 
-async function notReady(ctx: EngineContext, desired: DesiredObject, reason: string, message: string): Promise<void> {
+/** The sandbox's namespace failed the re-check: take our host end away, touch nothing inside, say why. */
+async function refuseNamespace(ctx: EngineContext, opts: { desired: DesiredObject; sandboxKey: string; message: string }): Promise<void> {
+  await detach(ctx, opts.desired.key, { release: false });
+  ctx.enqueue(opts.sandboxKey);
+  await notReady(ctx, opts.desired, 'SandboxNotReady', `the sandbox's network namespace is refused: ${opts.message}`);
+}
+
+export async function notReady(ctx: EngineContext, desired: DesiredObject, reason: string, message: string): Promise<void> {
   // An attachment that stops being converged (a conflict it now loses...) unpublishes its ports now.
   if (ctx.firewall.publishes(desired.key)) await ctx.firewall.sync(desired.key);
   await report(ctx, desired, { ready: false, reason, message });
 }
 
-function readyMessage(ctx: EngineContext, key: string): string {
+export function readyMessage(ctx: EngineContext, key: string): string {
   const c = ctx.status.conditions(key)?.find((x) => x.type === 'Ready');
   return c ? `${c.reason}${c.message ? ` (${c.message})` : ''}` : 'not reconciled yet';
 }
 
 /** An attachment without IPv4 still needs a stable MAC: 02:42 + 4 bytes of its key hash. */
-function hostMacFallback(key: string): string {
+export function hostMacFallback(key: string): string {
   const h = hostVethName(key).slice(3, 11);
   return `02:42:${h.match(/../g)!.join(':')}`;
 }

@@ -10,7 +10,7 @@ import { NoPortBaseError, type Firewall, type FwPort, type FwSyncResult } from '
 import type { FwModel } from '../dataplane/firewall/types.js';
 import { errorText, log } from '../lib/log.js';
 import { Coalescer } from '../queue/coalescer.js';
-import type { FirewallModelSource, ModelNetwork } from './firewall-model.js';
+import type { FirewallModelSource, ModelNetwork, RawPort } from './firewall-model.js';
 
 export class FirewallSync {
   private readonly coalescer: Coalescer<FwSyncResult>;
@@ -20,8 +20,11 @@ export class FirewallSync {
   private dirty = new Set<string>();
   /** The kernel may differ from what we know (start, resync, drift): read it and sync everything. */
   private everything = true;
-  /** What the last successful run realized: networks (as text) and ports per attachment key. */
-  private base: { networks: string; ports: Map<string, FwPort[]> } | undefined;
+  /**
+   * What the last successful run realized: networks (as text), ports per attachment key (before
+   * shadowing) and the explicit "::" host ports that shadow implied ones.
+   */
+  private base: { networks: string; ports: Map<string, RawPort[]>; explicit6: Set<string> } | undefined;
 
   constructor(
     readonly firewall: Firewall,
@@ -68,32 +71,33 @@ export class FirewallSync {
   /** No networks: no table at all (nothing of ours left in the ruleset), rather than empty sets. */
   private async complete(networks = this.source.networks()): Promise<FwSyncResult> {
     this.base = undefined;
-    const model: FwModel = this.source.full();
+    const { model, byKey } = this.source.complete(networks);
     if (model.networks.length === 0) {
       if (this.removed) return { changes: 0, script: '' };
-      await this.firewall.remove();
+      const changes = await this.firewall.remove();
       this.removed = true;
-      return { changes: 1, script: '' };
+      return { changes, script: '' };
     }
     this.removed = false;
     const res = await this.firewall.sync(model);
-    const ports = new Map<string, FwPort[]>();
-    for (const p of model.ports) {
-      const key = `Attachment/${p.owner}`;
-      (ports.get(key) ?? ports.set(key, []).get(key)!).push(p);
-    }
-    this.base = { networks: networksText(networks), ports };
+    const explicit6 = new Set<string>();
+    for (const ports of byKey.values()) for (const p of ports) if (isExplicitAny6(p)) explicit6.add(slot(p));
+    this.base = { networks: networksText(networks), ports: byKey, explicit6 };
     return res;
   }
 
   private async ports(dirty: Set<string>, networks: Map<string, ModelNetwork>): Promise<FwSyncResult> {
     const base = this.base!;
     const changes = new Map<string, FwPort[]>();
-    const byKey = new Map<string, FwPort[]>();
+    const byKey = new Map<string, RawPort[]>();
     for (const key of dirty) {
+      const before = base.ports.get(key) ?? [];
       const now = this.source.ports(key, networks);
-      if (samePorts(base.ports.get(key) ?? [], now)) continue;
-      changes.set(this.source.ownerOf(key), now);
+      if (samePorts(before, now)) continue;
+      // An explicit "::" mapping shadows implied "::" twins of other attachments: their ports
+      // change too, which only the complete model knows.
+      if (before.some(isExplicitAny6) || now.some(isExplicitAny6)) return this.complete(networks);
+      changes.set(this.source.ownerOf(key), shadowed(now, base.explicit6));
       byKey.set(key, now);
     }
     if (changes.size === 0) return { changes: 0, script: '' };
@@ -153,12 +157,23 @@ function networksText(networks: ReadonlyMap<string, ModelNetwork>): string {
   return JSON.stringify([...networks.values()]);
 }
 
-function samePorts(a: readonly FwPort[], b: readonly FwPort[]): boolean {
+const slot = (p: FwPort): string => `${p.protocol}/${p.hostPort}`;
+
+function isExplicitAny6(p: RawPort): boolean {
+  return !p.implied && p.hostIP === '::';
+}
+
+/** One attachment's ports as the complete model publishes them (dropShadowedImplied, for one owner). */
+function shadowed(ports: readonly RawPort[], explicit6: ReadonlySet<string>): FwPort[] {
+  return ports.filter((p) => !(p.implied && explicit6.has(slot(p)))).map(({ implied: _i, ...p }) => p);
+}
+
+function samePorts(a: readonly RawPort[], b: readonly RawPort[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;
-    if (x.owner !== y.owner || x.bridge !== y.bridge || x.hostIP !== y.hostIP || x.hostPort !== y.hostPort || x.protocol !== y.protocol || x.containerIP !== y.containerIP || x.containerPort !== y.containerPort) {
+    if (x.owner !== y.owner || x.bridge !== y.bridge || x.hostIP !== y.hostIP || x.hostPort !== y.hostPort || x.protocol !== y.protocol || x.containerIP !== y.containerIP || x.containerPort !== y.containerPort || x.implied !== y.implied) {
       return false;
     }
   }

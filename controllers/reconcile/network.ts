@@ -3,7 +3,7 @@
 import { overlaps, parseCidr } from '../../api/ip.js';
 import type { Network } from '../../api/v1alpha1/types.js';
 import type { Addr, KernelOp, Link, NetnsSession } from '../dataplane/types.js';
-import { isOurMarker, markerOf } from '../model/names.js';
+import { bridgeMacOf, isOurMarker, markerOf } from '../model/names.js';
 import { resolveNetwork } from '../../api/v1alpha1/defaults.js';
 import { asBridgeNetwork, type BridgeNetwork } from './bridge-network.js';
 import { poolsOf } from '../ipam/pool.js';
@@ -13,6 +13,9 @@ import type { EngineContext } from './context.js';
 import { report } from './report.js';
 import { applySteps, type Step } from './steps.js';
 import { detach } from './attachment.js';
+import { ownedByNetwork } from '../ownership/reconciled.js';
+import { networkDriverFor } from './drivers/registry.js';
+import { bridgeIpv6Sysctls, ipv6RoutingSysctls, raGuardKeys, raGuardOps, readSysctls, sysctlOps } from './ipv6.js';
 
 export interface BridgeObserved {
   link: Link | undefined;
@@ -20,6 +23,8 @@ export interface BridgeObserved {
   /** Host routes (not on our bridge) that overlap the network's subnets. */
   overlappingRoutes: string[];
   sysctls: Record<string, string | undefined>;
+  /** accept_ra knobs to raise before IPv6 forwarding goes on (see ipv6.ts). */
+  raGuard?: string[];
 }
 
 export { asBridgeNetwork, type BridgeNetwork };
@@ -31,7 +36,7 @@ export function bridgeSysctls(n: BridgeNetwork): Record<string, string> {
   s[`net/ipv4/conf/${n.bridgeName}/route_localnet`] = '1';
   // ICC off is enforced on bridged traffic by the IP forward hook, which needs br_netfilter.
   if (!n.enableICC) s['net/bridge/bridge-nf-call-iptables'] = '1';
-  return s;
+  return { ...s, ...ipv6RoutingSysctls(n) };
 }
 
 export function observeBridge(host: NetnsSession, n: BridgeNetwork): BridgeObserved {
@@ -49,7 +54,9 @@ export function observeBridge(host: NetnsSession, n: BridgeNetwork): BridgeObser
   }
   const sysctls: Record<string, string | undefined> = {};
   for (const key of Object.keys(bridgeSysctls(n))) sysctls[key] = host.readSysctl(key)?.trim();
-  return { link, addrs, overlappingRoutes, sysctls };
+  if (link) Object.assign(sysctls, readSysctls(host, Object.keys(bridgeIpv6Sysctls(n))));
+  const raGuard = ipv6RoutingSysctls(n)['net/ipv6/conf/all/forwarding'] ? raGuardKeys(host) : [];
+  return { link, addrs, overlappingRoutes, sysctls, raGuard };
 }
 
 export type BridgePlan = { conflict: string } | { steps: Step[]; created: boolean };
@@ -70,12 +77,15 @@ export function planBridge(n: BridgeNetwork, obs: BridgeObserved): BridgePlan {
     steps.push({
       name: `create bridge ${n.bridgeName}`,
       ns: undefined,
-      ops: [{ op: 'link.add', link: { kind: 'bridge', name: n.bridgeName, mtu: n.mtu, alias: markerOf(n.key) } }],
+      ops: [{ op: 'link.add', link: { kind: 'bridge', name: n.bridgeName, mtu: n.mtu, mac: bridgeMacOf(n.key), alias: markerOf(n.key) } }],
       undo: [{ op: 'link.del', ref }],
     });
-  } else if (link.mtu !== n.mtu) {
-    steps.push({ name: `set MTU of ${n.bridgeName}`, ns: undefined, ops: [{ op: 'link.set', ref, mtu: n.mtu }] });
+  } else {
+    if (link.mtu !== n.mtu) steps.push({ name: `set MTU of ${n.bridgeName}`, ns: undefined, ops: [{ op: 'link.set', ref, mtu: n.mtu }] });
+    if (link.mac !== bridgeMacOf(n.key)) steps.push({ name: `set the MAC of ${n.bridgeName}`, ns: undefined, ops: [{ op: 'link.set', ref, mac: bridgeMacOf(n.key) }] });
   }
+  const v6Ops = sysctlOps(bridgeIpv6Sysctls(n), obs.sysctls);
+  if (v6Ops.length) steps.push({ name: `enable IPv6 on ${n.bridgeName}`, ns: undefined, ops: v6Ops });
   const addrOps: KernelOp[] = [];
   const want = poolsOf(n).map((p) => ({ family: p.family, address: p.gateway, prefixLen: p.cidr.prefix }));
   // Deletes before adds: removing a primary IPv4 address takes the subnet's secondaries with it.
@@ -92,7 +102,7 @@ export function planBridge(n: BridgeNetwork, obs: BridgeObserved): BridgePlan {
   }
   if (addrOps.length) steps.push({ name: `set gateway addresses on ${n.bridgeName}`, ns: undefined, ops: addrOps });
   if (!link?.up) steps.push({ name: `bring ${n.bridgeName} up`, ns: undefined, ops: [{ op: 'link.set', ref, up: true }] });
-  const sysOps: KernelOp[] = [];
+  const sysOps: KernelOp[] = raGuardOps(obs.raGuard ?? []);
   for (const [key, value] of Object.entries(bridgeSysctls(n))) {
     if (obs.sysctls[key] !== value) sysOps.push({ op: 'sysctl.set', key, value });
   }
@@ -110,6 +120,11 @@ export async function reconcileNetwork(ctx: EngineContext, name: string): Promis
     return;
   }
   const resolved = resolveNetwork(desired.object as Network);
+  // A changed driver: what the old one made goes first (attachments are made again afterwards).
+  const prevDriver = ctx.ledger.get('networks', name)?.driver;
+  if (prevDriver !== undefined && prevDriver !== resolved.driver) await dismantleNetwork(ctx, name);
+  const driver = networkDriverFor(resolved.driver);
+  if (driver) return driver.reconcileNetwork(ctx, desired, resolved);
   const n = asBridgeNetwork(resolved);
   if (!n) {
     await report(ctx, desired, { ready: false, reason: 'UnsupportedDriver', message: `driver ${resolved.driver} is not supported by this agent yet` });
@@ -133,6 +148,7 @@ export async function reconcileNetwork(ctx: EngineContext, name: string): Promis
   await ctx.firewall.sync();
   // A bridge made again (first time, or after it vanished) has no ports: attachments re-join it.
   if (changed > 0) for (const a of ctx.store.attachmentsOfNetwork(name)) ctx.enqueue(a);
+  const owned = ownedByNetwork({ dp: ctx.dp, net: n, observed: plan.created ? undefined : obs.link, sysctls: bridgeSysctls(n) });
   const missingBrNf = !n.enableICC && obs.sysctls['net/bridge/bridge-nf-call-iptables'] === undefined;
   await report(ctx, desired, {
     ready: true,
@@ -146,33 +162,42 @@ export async function reconcileNetwork(ctx: EngineContext, name: string): Promis
       subnets: poolsOf(n).map((p) => p.subnet),
       gateways: poolsOf(n).map((p) => p.gateway),
       allocated: ctx.ipam.count(name),
+      ...(owned ? { owned } : {}),
     },
   });
 }
 
 async function teardownNetwork(ctx: EngineContext, name: string): Promise<void> {
-  const rec = ctx.ledger.get('networks', name);
-  if (rec) {
-    // Attachments leave first, then the bridge; an attachment object that still exists reports
-    // NetworkNotFound on its own reconcile.
-    for (const k of ctx.ledger.keys('attachments')) {
-      if (ctx.ledger.get('attachments', k)?.network === name) await detach(ctx, k, { release: true });
-    }
-    if (rec.device) {
-      const host = ctx.dp.session();
-      try {
-        const link = host.getLink(rec.device);
-        if (link && link.alias === markerOf(makeKey('Network', name))) {
-          applySteps(ctx.dp, [{ name: `delete bridge ${rec.device}`, ns: undefined, ops: [{ op: 'link.del', ref: { index: link.index } }] }]);
-        }
-      } finally {
-        host.close();
-      }
-    }
-    ctx.ipam.releaseNetwork(name);
-    ctx.ledger.delete('networks', name);
-    await ctx.ledger.commit();
-    await ctx.firewall.sync();
-  }
+  await dismantleNetwork(ctx, name);
   await ctx.status.remove(makeKey('Network', name));
+  ctx.onTeardown?.(makeKey('Network', name));
+}
+
+/** Removes everything nodenet made for a network on this node (attachments, devices, addresses). */
+export async function dismantleNetwork(ctx: EngineContext, name: string): Promise<void> {
+  const rec = ctx.ledger.get('networks', name);
+  if (!rec) return;
+  // Attachments leave first, then the devices; an attachment object that still exists reports
+  // NetworkNotFound (or NetworkNotReady) on its own reconcile.
+  for (const k of ctx.ledger.keys('attachments')) {
+    if (ctx.ledger.get('attachments', k)?.network === name) await detach(ctx, k, { release: true });
+  }
+  const devices = [rec.device, ...(rec.devices ?? [])].filter((d): d is string => d !== undefined);
+  if (devices.length) {
+    const host = ctx.dp.session();
+    try {
+      for (const device of devices) {
+        const link = host.getLink(device);
+        if (link && link.alias === markerOf(makeKey('Network', name))) {
+          applySteps(ctx.dp, [{ name: `delete ${link.kind ?? 'device'} ${device}`, ns: undefined, ops: [{ op: 'link.del', ref: { index: link.index } }] }]);
+        }
+      }
+    } finally {
+      host.close();
+    }
+  }
+  ctx.ipam.releaseNetwork(name);
+  ctx.ledger.delete('networks', name);
+  await ctx.ledger.commit();
+  await ctx.firewall.sync();
 }

@@ -24,7 +24,8 @@ export async function report(ctx: EngineContext, desired: DesiredObject, outcome
   const generation = desired.object.metadata.generation ?? 1;
   // An invalid newer version of the object outranks other warnings: the user must fix it.
   const problem = ctx.problemFor?.(desired.key);
-  const degraded = problem ? { reason: 'InvalidSpec', message: `${problem}; the last valid version stays in effect` } : outcome.degraded;
+  const drift = ctx.drift?.conditionFor(desired.key, outcome);
+  const degraded = problem ? { reason: 'InvalidSpec', message: `${problem}; the last valid version stays in effect` } : (drift ?? outcome.degraded);
   const next: ConditionInput[] = [
     { type: 'Ready', status: outcome.ready ? 'True' : 'False', reason: outcome.reason, message: outcome.message },
     degraded
@@ -49,5 +50,9 @@ export async function report(ctx: EngineContext, desired: DesiredObject, outcome
     status: { observedGeneration: generation, conditions, ...(outcome.facts ?? {}) },
     updatedAt: ctx.now(),
   };
-  await ctx.status.put(desired.key, rec);
+  try {
+    await ctx.status.put(desired.key, rec);
+  } finally {
+    ctx.drift?.reported?.(desired.key);
+  }
 }

@@ -1,25 +1,30 @@
 // Sandbox reconciler: the network namespace (created under the netns dir, or adopted by path),
 // loopback up with our ownership marker, and the hostname/hosts/resolv.conf files.
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Attachment, Sandbox } from '../../api/v1alpha1/types.js';
 import type { KernelOp } from '../dataplane/types.js';
-import { markerOf } from '../model/names.js';
+import { keyOfMarker, markerOf } from '../model/names.js';
+import { markerRefusal, netnsPathRefusal, type AdoptRefusal } from './netns-check.js';
 import { resolveSandbox, type ResolvedSandbox as RSandbox } from '../../api/v1alpha1/defaults.js';
 import type { Result } from '../queue/workqueue.js';
+import { safeJoin } from '../state/safe-path.js';
 import { parseKey } from '../store/keys.js';
 import type { EngineContext } from './context.js';
 import { report } from './report.js';
 import { renderHosts, renderResolvConf, type HostsEntry } from './sandbox-files.js';
 import { applySteps, type Step } from './steps.js';
 import { forgetDir, writeIfChanged as writeFile } from './file-writer.js';
+import { ownedBySandbox } from '../ownership/reconciled.js';
+import { hostNetnsPath, usesHostNetwork } from './drivers/shared-netns.js';
+import type { DesiredObject } from '../store/desired.js';
 
 const SANDBOX_FILES = ['hostname', 'hosts', 'resolv.conf'] as const;
 
 export function sandboxFilesDir(stateDir: string, key: string): string {
   const { namespace, name } = parseKey(key);
-  return join(stateDir, 'sandboxes', namespace ?? 'default', name);
+  return safeJoin(stateDir, 'sandboxes', namespace ?? 'default', name);
 }
 
 export async function reconcileSandbox(ctx: EngineContext, key: string): Promise<Result | void> {
@@ -32,7 +37,9 @@ export async function reconcileSandbox(ctx: EngineContext, key: string): Promise
   }
   const sb = resolveSandbox(desired.object as Sandbox, { netnsDir: ctx.config.netnsDir });
   const prev = ctx.ledger.get('sandboxes', key);
-  if (prev && prev.netnsPath !== sb.netnsPath) await dropNamespace(ctx, key);
+  const hostNetwork = usesHostNetwork(ctx, key);
+  if (prev && (hostNetwork || prev.netnsPath !== sb.netnsPath)) await dropNamespace(ctx, key);
+  if (hostNetwork) return reportHostNetwork(ctx, desired, key, sb);
   const ensured = sb.adopted ? adoptCheck(ctx, sb) : await ensureCreated(ctx, sb);
   if ('problem' in ensured) {
     await report(ctx, desired, { ready: false, reason: ensured.reason, message: ensured.problem });
@@ -47,32 +54,71 @@ export async function reconcileSandbox(ctx: EngineContext, key: string): Promise
     ...(files.dnsFallback
       ? { degraded: { reason: 'DnsFallback', message: 'the host has only loopback resolvers; using 8.8.8.8/8.8.4.4 (set spec.dns.nameservers)' } }
       : {}),
-    facts: { netnsPath: sb.netnsPath, adopted: sb.adopted, hostnameFile: files.hostname, hostsFile: files.hosts, resolvConf: files.resolv },
+    facts: {
+      netnsPath: sb.netnsPath,
+      adopted: sb.adopted,
+      hostnameFile: files.hostname,
+      hostsFile: files.hosts,
+      resolvConf: files.resolv,
+      owned: ownedBySandbox({ netnsPath: sb.netnsPath, created: !sb.adopted, files: [files.hostname, files.hosts, files.resolv] }),
+    },
   });
+}
+
+/** A sandbox on a host-driver network has no namespace of its own: it uses the node's. */
+async function reportHostNetwork(ctx: EngineContext, desired: DesiredObject, key: string, sb: RSandbox): Promise<void> {
+  const files = await writeFiles(ctx, key, sb);
+  const moved = ctx.status.get(key)?.status.hostNetwork !== true;
+  await report(ctx, desired, {
+    ready: true,
+    reason: 'Converged',
+    message: '',
+    facts: { netnsPath: hostNetnsPath(), hostNetwork: true, adopted: false, hostnameFile: files.hostname, hostsFile: files.hosts, resolvConf: files.resolv },
+  });
+  // Readiness did not flip, so nothing else wakes the attachments waiting for the move.
+  if (moved) for (const a of ctx.store.attachmentsOfSandbox(key)) ctx.enqueue(a);
 }
 
 type Ensured = { created: boolean } | { problem: string; reason: string; retryMs?: number };
 
+/** A path the guard refuses: reported, retried (the file system may be fixed), and never touched. */
+function refusal(r: AdoptRefusal): Ensured {
+  return { problem: `spec.netns.path: ${r.message}`, reason: r.reason, retryMs: 10_000 };
+}
+
 function adoptCheck(ctx: EngineContext, sb: RSandbox): Ensured {
-  if (!ctx.dp.isNetns(sb.netnsPath)) {
-    return { problem: `${sb.netnsPath} is not a network namespace (has the process exited?)`, reason: 'NetnsNotFound', retryMs: 10_000 };
-  }
+  const refused = netnsPathRefusal(ctx, sb);
+  if (refused) return refusal(refused);
+  const lo = readLo(ctx, sb.netnsPath);
+  const foreign = markerRefusal(sb, lo?.alias);
+  if (foreign) return refusal(foreign);
   ctx.ledger.set('sandboxes', sb.key, { netnsPath: sb.netnsPath, created: false });
-  const steps = loopbackSteps(ctx, sb, false);
+  const steps = loopbackSteps(sb, { mark: false, lo });
   applySteps(ctx.dp, steps);
   return { created: false };
 }
 
 async function ensureCreated(ctx: EngineContext, sb: RSandbox): Promise<Ensured> {
   const rec = ctx.ledger.get('sandboxes', sb.key);
+  // Whatever sits at our path must be a plain namespace file, not a link to (say) the host's.
+  const refused = netnsPathRefusal(ctx, sb);
+  if (refused?.reason === 'NetnsRefused') return { ...refusal(refused), problem: `spec.netns.name: ${refused.message}` };
   const exists = ctx.dp.isNetns(sb.netnsPath);
-  if (exists && !(rec?.created && rec.netnsPath === sb.netnsPath) && loopbackMarker(ctx, sb.netnsPath) !== markerOf(sb.key)) {
+  const lo = exists ? readLo(ctx, sb.netnsPath) : undefined;
+  const marker = lo?.alias;
+  const otherOwner = keyOfMarker(marker);
+  if (exists && otherOwner !== undefined && otherOwner !== sb.key) {
+    return { problem: `network namespace ${sb.netnsPath} belongs to ${otherOwner}; choose another spec.netns.name`, reason: 'Conflict' };
+  }
+  if (exists && !(rec?.created && rec.netnsPath === sb.netnsPath) && marker !== markerOf(sb.key)) {
     return {
       problem: `network namespace ${sb.netnsPath} already exists and was not created by nodenet; to use it, set spec.netns.path: ${sb.netnsPath}`,
       reason: 'Conflict',
     };
   }
-  if (!exists && existsSync(sb.netnsPath)) {
+  // An empty file where our namespace was mounted: a crash while creating it, or an unmount.
+  const leftover = !exists && rec?.created === true && rec.netnsPath === sb.netnsPath && isEmptyFile(sb.netnsPath);
+  if (!exists && !leftover && existsSync(sb.netnsPath)) {
     return { problem: `${sb.netnsPath} exists and is not a network namespace; remove it or choose another spec.netns.name`, reason: 'Conflict' };
   }
   ctx.ledger.set('sandboxes', sb.key, { netnsPath: sb.netnsPath, created: true });
@@ -82,13 +128,22 @@ async function ensureCreated(ctx: EngineContext, sb: RSandbox): Promise<Ensured>
     steps.push({
       name: `create network namespace ${sb.netnsPath}`,
       ns: undefined,
-      ops: [{ op: 'netns.add', path: sb.netnsPath }],
+      ops: [...(leftover ? [{ op: 'netns.del' as const, path: sb.netnsPath }] : []), { op: 'netns.add', path: sb.netnsPath }],
       undo: [{ op: 'netns.del', path: sb.netnsPath }],
     });
   }
-  steps.push(...loopbackSteps(ctx, sb, true, !exists));
+  steps.push(...loopbackSteps(sb, { mark: true, lo }));
   applySteps(ctx.dp, steps);
   return { created: !exists };
+}
+
+function isEmptyFile(path: string): boolean {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() && st.size === 0;
+  } catch {
+    return false;
+  }
 }
 
 function loopbackMarker(ctx: EngineContext, path: string): string | undefined {
@@ -100,10 +155,10 @@ function loopbackMarker(ctx: EngineContext, path: string): string | undefined {
   }
 }
 
-/** lo up, and (for namespaces we create) our marker on it so we can recognise the namespace later. */
-function loopbackSteps(ctx: EngineContext, sb: RSandbox, mark: boolean, fresh = false): Step[] {
+/** lo up, and (for namespaces we create) our marker on it so we can recognise the namespace later. `lo` as read (undefined: fresh). */
+function loopbackSteps(sb: RSandbox, opts: { mark: boolean; lo: { up: boolean; alias: string | undefined } | undefined }): Step[] {
+  const { mark, lo } = opts;
   const ops: KernelOp[] = [];
-  const lo = fresh ? undefined : readLo(ctx, sb.netnsPath);
   if (mark && lo?.alias !== markerOf(sb.key)) ops.push({ op: 'link.set', ref: { name: 'lo' }, alias: markerOf(sb.key) });
   if (!lo?.up) ops.push({ op: 'link.set', ref: { name: 'lo' }, up: true });
   return ops.length ? [{ name: `bring up loopback in ${sb.netnsPath}`, ns: sb.netnsPath, ops }] : [];
@@ -175,7 +230,9 @@ async function removeFiles(dir: string): Promise<void> {
 
 async function dropNamespace(ctx: EngineContext, key: string): Promise<void> {
   const rec = ctx.ledger.get('sandboxes', key);
-  if (rec?.created && ctx.dp.isNetns(rec.netnsPath)) {
+  // Only a namespace that still is what we made: a plain file under our netns dir (not a link to
+  // another namespace swapped in since) whose loopback carries this sandbox's marker.
+  if (rec?.created && ctx.dp.isNetns(rec.netnsPath) && !netnsPathRefusal(ctx, { netnsPath: rec.netnsPath, adopted: false }) && loopbackMarker(ctx, rec.netnsPath) === markerOf(key)) {
     applySteps(ctx.dp, [{ name: `delete network namespace ${rec.netnsPath}`, ns: undefined, ops: [{ op: 'netns.del', path: rec.netnsPath }] }]);
   }
   ctx.ledger.delete('sandboxes', key);
@@ -191,4 +248,5 @@ async function teardownSandbox(ctx: EngineContext, key: string): Promise<void> {
   }
   if (!ctx.config.dryRun) await removeFiles(sandboxFilesDir(ctx.config.stateDir, key));
   await ctx.status.remove(key);
+  ctx.onTeardown?.(key);
 }

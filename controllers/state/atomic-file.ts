@@ -4,6 +4,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
+import { failpoint } from '../lib/failpoint.js';
 
 export interface AtomicWriteOptions {
   /** fsync file and directory (durability); status files skip it, the state file needs it. */
@@ -24,6 +25,7 @@ export function writeFileAtomic(path: string, data: string | Buffer, opts: Atomi
     if (opts.durable) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
+    failpoint('file-rename', path);
     renameSync(tmp, path);
     if (opts.durable) fsyncDir(dir);
   } catch (err) {
@@ -54,6 +56,7 @@ export async function writeFileAtomicAsync(path: string, data: string | Buffer, 
     if (opts.durable) await fh.sync();
     await fh.close();
     fh = undefined;
+    failpoint('file-rename', path);
     await rename(tmp, path);
     if (opts.durable) {
       const d = await open(dir, 'r');

@@ -19,8 +19,8 @@ export class JournalCorruptError extends Error {
   }
 }
 
-/** Reads the complete records of a journal; cuts a torn tail off the file. */
-export function readJournal(path: string): { records: JournalRecord[]; bytes: number } {
+/** Reads the complete records of a journal; cuts a torn tail off the file (unless readOnly). */
+export function readJournal(path: string, opts: { readOnly?: boolean } = {}): { records: JournalRecord[]; bytes: number } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -44,6 +44,7 @@ export function readJournal(path: string): { records: JournalRecord[]; bytes: nu
     } catch (cause) {
       if (!last) throw new JournalCorruptError(path, i + 1, { cause });
       // The final line without its newline was never acknowledged: forget it.
+      if (opts.readOnly) break;
       const fd = openSync(path, 'r+');
       try {
         ftruncateSync(fd, good);
@@ -69,10 +70,20 @@ export class Journal {
   async append(rec: JournalRecord): Promise<void> {
     const line = JSON.stringify(rec) + '\n';
     // Opened per append: no descriptor outlives the call (agents stop, tests load many ledgers).
-    const fh = await open(this.path, 'a', 0o600);
+    let fh;
+    try {
+      fh = await open(this.path, 'a', 0o600);
+    } catch (err) {
+      throw new Error(`append to ${this.path}`, { cause: err });
+    }
     try {
       await fh.write(line);
       await fh.datasync();
+    } catch (err) {
+      // A full disk may have taken part of the line: cut it off, or the next record would follow
+      // a torn one in the middle of the file (unreadable on the next start).
+      await fh.truncate(this.bytes).catch(() => undefined);
+      throw new Error(`append to ${this.path}`, { cause: err });
     } finally {
       await fh.close();
     }

@@ -8,16 +8,32 @@
 // grown as big as it (amortized O(1) per change). Commits are group commits: the disk write runs
 // on the thread pool, and every change made meanwhile goes into the next one.
 import { existsSync, readFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { statfs } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { writeFileAtomicAsync } from './atomic-file.js';
-import { Journal, JournalCorruptError, readJournal } from './journal.js';
+import { Journal, JournalCorruptError, readJournal, type JournalRecord } from './journal.js';
 import { Coalescer } from '../queue/coalescer.js';
+import { failpoint } from '../lib/failpoint.js';
 
 export interface NetworkRecord {
   driver: string;
   /** Device nodenet created for the network (bridge, vxlan...), if any. */
   device?: string;
+  /** Further devices nodenet created for the network (an overlay's vxlan device). */
+  devices?: string[];
   subnets: string[];
+  /** Overlay: what this node realized, read by the network's attachments. */
+  overlay?: OverlayRecord;
+}
+
+export interface OverlayRecord {
+  /** This node's slice index and VTEP address. */
+  slice: number;
+  vtep: string;
+  mtu: number;
+  /** This node's slice (allocation range) and gateway per pool, IPv4 first. */
+  ranges: string[];
+  gateways: string[];
 }
 
 export interface SandboxRecord {
@@ -32,6 +48,8 @@ export interface AttachmentRecord {
   netnsPath: string;
   hostInterface?: string;
   interface: string;
+  /** Network driver when not bridge/vxlan (macvlan and ipvlan links live in the sandbox; host/null make none). */
+  driver?: string;
   ipv4?: string;
   ipv6?: string;
   mac?: string;
@@ -111,18 +129,14 @@ export class Ledger {
   static load(stateDir: string, opts: { journalMinBytes?: number } = {}): Ledger {
     const path = join(stateDir, 'state.json');
     const journalPath = join(stateDir, 'state.journal');
-    let data = emptyLedger();
-    let seq = 0;
     const hasSnapshot = existsSync(path);
-    let snapshotBytes = 0;
-    if (hasSnapshot) {
-      const text = readFileSync(path, 'utf8');
-      snapshotBytes = Buffer.byteLength(text);
-      try {
-        ({ data, seq } = parseLedger(text));
-      } catch (err) {
-        throw moveAside(path, err);
-      }
+    // A journal holds changes to its snapshot; without the snapshot (someone removed it) it means nothing.
+    if (!hasSnapshot) discardJournal(stateDir);
+    let snap: { data: LedgerData; seq: number; bytes: number };
+    try {
+      snap = readSnapshot(path);
+    } catch (err) {
+      throw moveAside(path, err);
     }
     let read;
     try {
@@ -130,14 +144,9 @@ export class Ledger {
     } catch (err) {
       throw moveAside(journalPath, err instanceof JournalCorruptError ? err : new Error('read journal', { cause: err }));
     }
-    for (const rec of read.records) {
-      if (rec.seq <= seq) continue;
-      for (const op of rec.ops as Op[]) replay(data, op);
-      seq = rec.seq;
-    }
-    for (const [network, table] of Object.entries(data.allocations)) if (Object.keys(table).length === 0) delete data.allocations[network];
+    const { data, seq } = applyJournal(snap, read.records);
     const ledger = new Ledger(path, data, seq, new Journal(journalPath, read.bytes), hasSnapshot);
-    ledger.snapshotBytes = snapshotBytes;
+    ledger.snapshotBytes = snap.bytes;
     ledger.journalMinBytes = opts.journalMinBytes ?? JOURNAL_MIN_BYTES;
     return ledger;
   }
@@ -218,6 +227,20 @@ export class Ledger {
     while (this.savedGen < this.dirtyGen) await this.flusher.request();
   }
 
+  /**
+   * An append fits in the journal's last block long after a new file would not: without this, a
+   * full disk would take journal lines (and the kernel changes they allow) until the journal has
+   * to be folded into a snapshot, which could then never be written. A commit needs the room a
+   * new snapshot takes, as the disk guard's probe does.
+   */
+  private async roomToFold(): Promise<void> {
+    const dir = dirname(this.path!);
+    const st = await statfs(dir);
+    const free = st.bavail * st.bsize;
+    const need = this.snapshotBytes + 4096;
+    if (free < need) throw new Error(`append to ${this.journal!.path}`, { cause: new NoRoomError(dir, need, free) });
+  }
+
   /** Notes a change as its journal operation (serialized now: later mutations cannot leak in). */
   private record(op: () => string): void {
     this.dirtyGen++;
@@ -231,19 +254,79 @@ export class Ledger {
     this.pending = [];
     if (this.path && this.journal) {
       const fold = !this.hasSnapshot || (this.journal.bytes >= this.journalMinBytes && this.journal.bytes >= this.snapshotBytes);
-      if (fold) {
-        // Serialized now, before any await: exactly the changes up to `gen`.
-        const text = JSON.stringify({ ...this.data, seq: this.seq });
-        await writeFileAtomicAsync(this.path, text, { durable: true });
-        this.hasSnapshot = true;
-        this.snapshotBytes = Buffer.byteLength(text);
-        if (this.journal.bytes > 0) await this.journal.reset();
-      } else if (ops.length > 0) {
-        this.seq++;
-        await this.journal.append({ seq: this.seq, ops: JSON.parse(`[${ops.join(',')}]`) as unknown[] });
+      try {
+        if (fold) {
+          // Serialized now, before any await: exactly the changes up to `gen`.
+          const text = JSON.stringify({ ...this.data, seq: this.seq });
+          failpoint('ledger-write');
+          await writeFileAtomicAsync(this.path, text, { durable: true });
+          failpoint('ledger-written');
+          this.hasSnapshot = true;
+          this.snapshotBytes = Buffer.byteLength(text);
+          // A crash before the reset is harmless: the snapshot's seq skips the records it holds.
+          if (this.journal.bytes > 0) await this.journal.reset();
+        } else if (ops.length > 0) {
+          await this.roomToFold();
+          failpoint('ledger-write');
+          await this.journal.append({ seq: this.seq + 1, ops: JSON.parse(`[${ops.join(',')}]`) as unknown[] });
+          this.seq++;
+          failpoint('ledger-written');
+        }
+      } catch (err) {
+        // Not durable (a full disk): these changes go into the next attempt, before later ones.
+        this.pending = ops.concat(this.pending);
+        throw err;
       }
     }
     this.savedGen = gen;
+  }
+}
+
+/**
+ * The ledger's data as the agent would load it, without changing any file (a torn journal tail is
+ * skipped, not cut off): for readers beside a running agent (explain, tests). Throws when unreadable.
+ */
+export function readLedgerFiles(stateDir: string): LedgerData {
+  const snap = readSnapshot(join(stateDir, 'state.json'));
+  return applyJournal(snap, readJournal(join(stateDir, 'state.journal'), { readOnly: true }).records).data;
+}
+
+/**
+ * Moves state.journal aside (state.journal.stale-<ms>) when its snapshot is gone or is being
+ * replaced by one rebuilt from the kernel: its changes apply to a state that no longer exists.
+ */
+export function discardJournal(stateDir: string): string | undefined {
+  const journalPath = join(stateDir, 'state.journal');
+  if (!existsSync(journalPath)) return undefined;
+  const movedTo = `${journalPath}.stale-${Date.now()}`;
+  renameSync(journalPath, movedTo);
+  return movedTo;
+}
+
+function readSnapshot(path: string): { data: LedgerData; seq: number; bytes: number } {
+  if (!existsSync(path)) return { data: emptyLedger(), seq: 0, bytes: 0 };
+  const text = readFileSync(path, 'utf8');
+  return { ...parseLedger(text), bytes: Buffer.byteLength(text) };
+}
+
+function applyJournal(snap: { data: LedgerData; seq: number }, records: readonly JournalRecord[]): { data: LedgerData; seq: number } {
+  const { data } = snap;
+  let seq = snap.seq;
+  for (const rec of records) {
+    if (rec.seq <= seq) continue;
+    for (const op of rec.ops as Op[]) replay(data, op);
+    seq = rec.seq;
+  }
+  for (const [network, table] of Object.entries(data.allocations)) if (Object.keys(table).length === 0) delete data.allocations[network];
+  return { data, seq };
+}
+
+/** A statfs error (ENOSPC) the disk guard recognises. */
+class NoRoomError extends Error {
+  readonly code = 'ENOSPC';
+  constructor(dir: string, need: number, free: number) {
+    super(`ENOSPC: ${dir} has ${free} bytes free; the ledger needs ${need} to be able to fold its journal into a new snapshot`);
+    this.name = 'NoRoomError';
   }
 }
 

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomicAsync } from '../state/atomic-file.js';
+import { safeJoin } from '../state/safe-path.js';
 import type { StatusRecord, StatusSink } from './record.js';
 
 export function statusDir(stateDir: string): string {
@@ -15,8 +16,10 @@ export function problemsPath(stateDir: string): string {
 }
 
 export function statusPath(stateDir: string, key: string): string {
-  // Keys are Kind/name or Kind/namespace/name of validated DNS names: safe as path segments.
-  return join(statusDir(stateDir), `${key}.json`);
+  // Keys are Kind/name or Kind/namespace/name of validated DNS names; safeJoin makes sure of it.
+  const parts = key.split('/');
+  const last = parts.pop() ?? '';
+  return safeJoin(statusDir(stateDir), ...parts, `${last}.json`);
 }
 
 export class FileStatusSink implements StatusSink {
@@ -49,7 +52,15 @@ export function readStatusFiles(stateDir: string): StatusRecord[] {
     }
     for (const e of entries) {
       const p = join(dir, e);
-      if (statSync(p).isDirectory()) walk(p);
+      // status/Node/ holds the node's own report (controllers/hostcheck), not an object's.
+      if (dir === statusDir(stateDir) && e === 'Node') continue;
+      let isDir: boolean;
+      try {
+        isDir = statSync(p).isDirectory();
+      } catch {
+        continue; // a writer's temp file, renamed away since readdir
+      }
+      if (isDir) walk(p);
       else if (e.endsWith('.json') && !e.startsWith('.')) {
         try {
           out.push(JSON.parse(readFileSync(p, 'utf8')) as StatusRecord);

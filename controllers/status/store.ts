@@ -1,6 +1,8 @@
 // The agent's current reports, in memory, persisted through a sink only when they change.
 import type { Condition } from '../../api/v1alpha1/types.js';
 import { isTrue } from './conditions.js';
+import { isValidKey } from '../store/keys.js';
+import { log } from '../lib/log.js';
 import type { StatusRecord, StatusSink } from './record.js';
 
 export class StatusStore {
@@ -11,7 +13,12 @@ export class StatusStore {
   constructor(private readonly sink: StatusSink) {}
 
   async load(): Promise<void> {
-    for (const rec of await this.sink.load()) this.records.set(keyOfRecord(rec), rec);
+    for (const rec of await this.sink.load()) {
+      const key = keyOfRecord(rec);
+      // A record naming no object the API could have (a damaged or planted file) is not ours to act on.
+      if (isValidKey(key)) this.records.set(key, rec);
+      else log.warn('ignoring status record with an invalid key', { key });
+    }
   }
 
   get(key: string): StatusRecord | undefined {
@@ -40,9 +47,10 @@ export class StatusStore {
     const text = comparable(rec);
     // The stored record's text is kept, so a re-check of an unchanged object serializes once.
     if (prev && (this.texts.get(key) ?? comparable(prev)) === text) return false;
+    // Written first: a failed write (disk full) must not look done, or it would never be retried.
+    await this.sink.write(key, rec);
     this.records.set(key, rec);
     this.texts.set(key, text);
-    await this.sink.write(key, rec);
     for (const l of this.listeners) l(key, rec);
     return true;
   }

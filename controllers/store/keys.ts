@@ -1,5 +1,7 @@
 // Object keys: "Network/<name>" (cluster-scoped) and "<Kind>/<namespace>/<name>".
 import type { Attachment, Kind } from '../../api/v1alpha1/types.js';
+import { matches } from '../../api/v1alpha1/patterns.js';
+import { LIMITS } from '../../api/v1alpha1/limits.js';
 
 export { keyOf } from '../../api/v1alpha1/defaults-values.js';
 
@@ -25,4 +27,15 @@ export function networkKeyOf(a: Attachment): string {
 export function displayName(key: string): string {
   const p = parseKey(key);
   return p.namespace ? `${p.namespace}/${p.name}` : p.name;
+}
+
+const label = (s: string | undefined): boolean => s !== undefined && s.length <= LIMITS.nameMax && matches('dnsLabel', s);
+
+/** A key as the API can produce it; keys read back from the state dir (ledger, status) are checked with this. */
+export function isValidKey(key: string): boolean {
+  if (typeof key !== 'string') return false;
+  const p = key.split('/');
+  if (p[0] === 'Network') return p.length === 2 && label(p[1]);
+  if (p[0] === 'Sandbox' || p[0] === 'Attachment') return p.length === 3 && label(p[1]) && label(p[2]);
+  return false;
 }

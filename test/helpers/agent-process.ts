@@ -26,36 +26,67 @@ export interface AgentDirs {
   netnsDir: string;
 }
 
-export async function startAgent(dirs: AgentDirs, extra: string[] = []): Promise<AgentProcess> {
+export interface SpawnOptions {
+  /** Extra environment variables (fail points...). */
+  env?: Record<string, string>;
+  /** Run the agent inside this network namespace (a simulated node), through nsenter. */
+  netns?: string;
+}
+
+/** Starts the agent without waiting for it (it may be meant to die early). */
+export function spawnAgent(dirs: AgentDirs, extra: string[] = [], opts: SpawnOptions = {}): AgentProcess & { exited: Promise<number | null>; ready(timeoutMs?: number): Promise<void> } {
   const args = [CLI, 'run', '--dir', dirs.dir, '--state-dir', dirs.stateDir, '--netns-dir', dirs.netnsDir, '--metrics-addr', 'off', ...extra];
-  const child = spawn(process.execPath, ['--enable-source-maps', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [...(opts.netns ? ['nsenter', `--net=${opts.netns}`] : []), process.execPath, '--enable-source-maps', ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   const lines: string[] = [];
+  let partial = '';
   const collect = (d: Buffer): void => {
-    for (const l of d.toString().split('\n')) if (l) lines.push(l);
+    const parts = (partial + d.toString()).split('\n');
+    partial = parts.pop()!;
+    for (const l of parts) if (l) lines.push(l);
   };
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const t = setInterval(() => {
-      if (lines.some((l) => l.includes('"agent ready"'))) {
-        clearInterval(t);
-        resolve();
-      } else if (child.exitCode !== null) {
-        clearInterval(t);
-        reject(new Error(`agent exited ${child.exitCode}:\n${lines.join('\n')}`));
-      }
-    }, 20);
-  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
+    if (partial) lines.push(partial);
+    partial = '';
+    resolve(code);
+  }));
+  const ready = (timeoutMs = 30_000): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const started = Date.now();
+      const t = setInterval(() => {
+        if (Date.now() - started > timeoutMs) {
+          clearInterval(t);
+          reject(new Error(`agent not ready after ${timeoutMs} ms:\n${lines.slice(-30).join('\n')}`));
+          return;
+        }
+        if (lines.some((l) => l.includes('"agent ready"'))) {
+          clearInterval(t);
+          resolve();
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          clearInterval(t);
+          reject(new Error(`agent exited ${child.exitCode ?? child.signalCode}:\n${lines.join('\n')}`));
+        }
+      }, 20);
+    });
   return {
     child,
     lines,
+    exited,
+    ready,
     kernelChanges: () => lines.filter((l) => l.includes('"kernel change"')),
     stop: (signal = 'SIGTERM') => {
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
   };
+}
+
+export async function startAgent(dirs: AgentDirs, extra: string[] = [], opts: SpawnOptions = {}): Promise<AgentProcess> {
+  const a = spawnAgent(dirs, extra, opts);
+  await a.ready();
+  return a;
 }
 
 export function statusMap(stateDir: string): Map<string, StatusRecord> {

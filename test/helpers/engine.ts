@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Resource } from '../../api/v1alpha1/types.js';
 import { Agent } from '../../controllers/agent/agent.js';
+import type { DriftOptions } from '../../controllers/agent/drift/tracker.js';
 import { StaticSource as MemorySource } from '../../controllers/agent/static-source.js';
 import { MemoryStatusSink } from '../../controllers/status/memory-sink.js';
 import { describeOp } from '../../controllers/dataplane/describe.js';
@@ -12,6 +13,7 @@ import type { Firewall, FwModel, FwSyncResult } from '../../controllers/dataplan
 import { listManifests } from '../../controllers/cli/status.js';
 import { parseManifestFile } from '../../controllers/source/file/parse.js';
 import { Ledger } from '../../controllers/state/ledger.js';
+import type { EngineConfig } from '../../controllers/reconcile/context.js';
 import { REPO_ROOT } from './repo.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,34 +37,54 @@ export class RecordingFirewall implements Firewall {
     return '';
   }
   invalidate(): void {}
-  async remove(): Promise<void> {
+  async remove(): Promise<number> {
     this.removed = true;
+    return 0;
   }
   last(): FwModel | undefined {
     return this.models.at(-1);
   }
 }
 
+export interface TestAgentOptions {
+  dp?: FakeDataplane;
+  sink?: MemoryStatusSink;
+  ledger?: Ledger;
+  /** Engine settings over the defaults below (adopt policy, tenancy...). */
+  config?: Partial<EngineConfig>;
+  /** A firewall other than the recording one (e.g. the real nft firewall over a recording exec runner). */
+  firewall?: Firewall;
+  nodeName?: string;
+  drift?: DriftOptions;
+}
+
 export interface TestAgent {
   agent: Agent;
   dp: FakeDataplane;
   source: MemorySource;
+  /** The recording firewall (also when another firewall was passed in: then it stays empty). */
   firewall: RecordingFirewall;
   sink: MemoryStatusSink;
   ledger: Ledger;
   stop(): Promise<void>;
 }
 
-export async function startTestAgent(objects: Resource[], opts: { dp?: FakeDataplane; sink?: MemoryStatusSink; ledger?: Ledger } = {}): Promise<TestAgent> {
+export async function startTestAgent(objects: Resource[], opts: TestAgentOptions = {}): Promise<TestAgent> {
   const dp = opts.dp ?? createFakeDataplane();
   const source = new MemorySource(objects);
-  const firewall = new RecordingFirewall();
+  const firewall = opts.firewall instanceof RecordingFirewall ? opts.firewall : new RecordingFirewall();
   const sink = opts.sink ?? new MemoryStatusSink();
   const ledger = opts.ledger ?? Ledger.memory();
   const agent = new Agent({
-    config: { netnsDir: '/run/netns', stateDir: mkdtempSync(join(tmpdir(), 'nodenet-engine-')), hostResolvConf: '/nonexistent-resolv.conf', nodeName: 'test' },
+    config: {
+      netnsDir: '/run/netns',
+      stateDir: mkdtempSync(join(tmpdir(), 'nodenet-engine-')),
+      hostResolvConf: '/nonexistent-resolv.conf',
+      nodeName: opts.nodeName ?? 'test',
+      ...opts.config,
+    },
     dp,
-    firewall,
+    firewall: opts.firewall ?? firewall,
     describe: describeOp,
     source,
     statusSink: sink,
@@ -70,6 +92,7 @@ export async function startTestAgent(objects: Resource[], opts: { dp?: FakeDatap
     resyncMs: 0,
     concurrency: 4,
     ledger,
+    ...(opts.drift ? { drift: opts.drift } : {}),
   });
   await agent.start();
   await agent.settled();

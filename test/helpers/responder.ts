@@ -20,7 +20,8 @@ if (proto === 'udp') {
   sock.on('message', (msg, rinfo) => process.stdout.write(`got ${plain(rinfo.address)} ${msg.toString().trim()}\n`));
   sock.bind(port, host ?? '0.0.0.0', () => process.stdout.write('ready\n'));
 } else {
-  const server = createServer((s) => s.end(`${label} ${plain(s.remoteAddress)}\n`));
+  // A client may reset the connection before the line is written (probes do): not the server's failure.
+  const server = createServer((s) => s.on('error', () => undefined).end(`${label} ${plain(s.remoteAddress)}\n`));
   server.on('error', fail);
   server.listen({ port, host: host ?? '::', ipv6Only: false }, () => process.stdout.write('ready\n'));
 }

@@ -56,7 +56,16 @@ export class FakeWorld {
   readonly mounted = new Map<string, FNs>();
   private readonly alive = new Set<FNs>([this.agent]);
   private rules: FailureRule[] = [];
+  private readonly ids = new WeakMap<FNs, string>();
+  private nextId = 1;
   opsRun = 0;
+
+  /** A stable identity per namespace, like the nsfs inode of a real one. */
+  idOf(ns: FNs): string {
+    let id = this.ids.get(ns);
+    if (!id) this.ids.set(ns, (id = ns === this.agent ? 'fake:agent' : `fake:${this.nextId++}`));
+    return id;
+  }
 
   constructor(readonly unsupportedKinds: ReadonlySet<string>) {
     setUp(this.agent, this.agent.mustLink(1), true);

@@ -1,7 +1,7 @@
 // Applies nft command lines as one `nft -f -` transaction: the kernel takes all of it or none.
 import { ExecError } from '../../lib/exec.js';
 import { TABLE_REF } from './ir.js';
-import { nftScript } from './nft-run.js';
+import { nftScript, nftText } from './nft-run.js';
 
 export function scriptOf(commands: string[]): string {
   return commands.length ? commands.join('\n') + '\n' : '';
@@ -17,7 +17,13 @@ export async function applyNft(commands: string[]): Promise<void> {
   }
 }
 
-/** Deletes our table whether or not it exists (add-then-delete keeps it one idempotent transaction). */
-export async function deleteTable(): Promise<void> {
-  await applyNft([`add table ${TABLE_REF}`, `delete table ${TABLE_REF}`]);
+/** Deletes our table if it exists; true when there was one to delete. */
+export async function deleteTable(): Promise<boolean> {
+  const listed = await nftText(['list', 'table', ...TABLE_REF.split(' ')]);
+  if (listed.code !== 0) {
+    if (/No such file or directory/.test(listed.stderr)) return false;
+    throw new ExecError(['nft', 'list', 'table', TABLE_REF], listed);
+  }
+  await applyNft([`delete table ${TABLE_REF}`]);
+  return true;
 }

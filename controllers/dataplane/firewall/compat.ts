@@ -93,11 +93,13 @@ function restoreScript(body: string[]): string {
 }
 
 /** Applies a plan in one iptables-restore call (atomic per table). */
-export async function applyCompat(plan: CompatPlan): Promise<void> {
-  if (!plan.restore) return;
+/** Applies a compat plan; returns the number of iptables changes made. */
+export async function applyCompat(plan: CompatPlan): Promise<number> {
+  if (!plan.restore) return 0;
   try {
     await runOk({ argv: [`${plan.binary}-restore`, '-w', '--noflush'], input: plan.restore });
   } catch (cause) {
     throw new Error(`update ${plan.binary} compat chain ${COMPAT_CHAIN}`, { cause });
   }
+  return plan.lines.length;
 }

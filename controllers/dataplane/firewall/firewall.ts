@@ -159,9 +159,10 @@ export function createNftFirewall(opts: NftFirewallOptions = {}): Firewall {
       serial(async () => {
         cache.invalidate();
         base = undefined;
-        await deleteTable();
-        if (useCompat) for (const b of COMPAT_BINARIES) await applyCompat(planCompat(b, [], await readCompat(b)));
+        let removed = (await deleteTable()) ? 1 : 0;
+        if (useCompat) for (const b of COMPAT_BINARIES) removed += await applyCompat(planCompat(b, [], await readCompat(b)));
         cache.invalidate();
+        return removed;
       }),
   };
 }

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isDefaultRunner, run, type ExecResult } from '../../lib/exec.js';
+import { isDefaultRunner, isRecentChild, run, type ExecResult } from '../../lib/exec.js';
 
 interface NftAddon {
   available(): boolean;
@@ -54,9 +54,26 @@ export async function nftScript(script: string, timeoutMs: number): Promise<Exec
   return run({ argv: ['nft', '-f', '-'], input: script, timeoutMs });
 }
 
+/** `nft <words...>`: a listing as text. */
+export async function nftText(words: readonly string[]): Promise<ExecResult> {
+  const lib = inProcess();
+  if (lib) return { ...lib.run(words.join(' '), false), pid: process.pid };
+  return run({ argv: ['nft', ...words] });
+}
+
 /** `nft -j <words...>`: a listing in JSON. */
 export async function nftJson(words: readonly string[]): Promise<ExecResult> {
   const lib = inProcess();
   if (lib) return { ...lib.run(words.join(' '), true), pid: process.pid };
   return run({ argv: ['nft', '-j', ...words] });
+}
+
+/**
+ * Whether an nftables transaction the kernel reports as committed by `pid` was ours: an nft child
+ * we started, or this process itself. In-process transactions run on a pool thread, and the
+ * kernel names the committing thread (its task id), which is listed under /proc/self/task.
+ */
+export function isOwnNftTransaction(pid: number): boolean {
+  if (pid === process.pid || isRecentChild(pid)) return true;
+  return Number.isSafeInteger(pid) && pid > 0 && addon != null && existsSync(`/proc/self/task/${pid}`);
 }

@@ -58,8 +58,8 @@ export interface Firewall {
   render(model: FwModel): string;
   /** Forget any cached view of the kernel: the next sync reads the kernel first. */
   invalidate(): void;
-  /** Removes every table, chain and rule nodenet owns (nftables and iptables compat). */
-  remove(): Promise<void>;
+  /** Removes every table, chain and rule nodenet owns (nftables and iptables compat); returns how many changes that took (0: nothing was there). */
+  remove(): Promise<number>;
 }
 
 /** syncPorts() has no complete model to build on: sync() the complete model instead. */

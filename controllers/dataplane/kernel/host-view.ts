@@ -3,7 +3,8 @@
 // first read (a dump entry carries the same attributes as a GETLINK reply, bridge-port data
 // included). The first change applied in the agent's namespace during the pass ends the view and
 // reads go to the kernel again: the view can only be wrong about changes made after it was
-// taken, and ours are all seen. Namespaces other than the agent's are always read directly.
+// taken: ours are all seen, and the drift watcher reports others' (stale()). Namespaces other
+// than the agent's are always read directly.
 import * as c from '../netlink/constants.js';
 import { decodeBridgePort, decodeLink, dumpLinks } from '../netlink/link.js';
 import type { Dataplane, Link, NetnsSession } from '../types.js';
@@ -23,6 +24,8 @@ function copy(link: Link | undefined): Link | undefined {
 export interface DataplanePass {
   dp: Dataplane;
   end(): void;
+  /** Someone else changed the agent's namespace (a drift event): reads go to the kernel again. */
+  stale(): void;
 }
 
 export function hostPass(base: Dataplane, host: () => KernelSession): DataplanePass {
@@ -77,6 +80,10 @@ export function hostPass(base: Dataplane, host: () => KernelSession): DataplaneP
     dp: { ...base, session: (ns) => (ns === undefined ? session : base.session(ns)) },
     end: () => {
       off();
+      table = undefined;
+    },
+    stale: () => {
+      valid = false;
       table = undefined;
     },
   };

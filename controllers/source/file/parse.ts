@@ -5,8 +5,9 @@ import { LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { FieldError, Origin, Resource } from '../../../api/v1alpha1/types.js';
 import { validateResource, type ValidateOptions } from '../../../api/v1alpha1/validate.js';
 import { DEFAULTS } from '../../../api/v1alpha1/defaults-values.js';
-import { YAML_LIMITS, checkComposed, preScan } from './yaml-guard.js';
+import { YAML_LIMITS, checkComposed, checkNodes, preScan } from './yaml-guard.js';
 import { lineOfPath } from './yaml-lines.js';
+import { printable } from '../../../api/v1alpha1/printable.js';
 
 export interface ManifestObject {
   object: Resource;
@@ -45,7 +46,8 @@ export function parseManifestFile(file: string, text: string, opts: ParseOptions
     return out;
   }
   const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found by checkNodes in one pass (the library's check is quadratic).
+  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   docs.forEach((doc, i) => readDocument({ file, doc, docIndex: i + 1, lc, opts, out }));
   return out;
 }
@@ -66,6 +68,12 @@ function readDocument(c: DocContext): void {
   if (doc.errors.length) {
     const errors = doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message}`, line: lc.linePos(e.pos[0]).line }));
     c.out.problems.push({ origin, errors });
+    return;
+  }
+  const shape = checkNodes(doc, lc);
+  if (shape) {
+    const line = shape.line ?? origin.line;
+    c.out.problems.push({ origin, errors: [{ path: '', message: shape.message.startsWith('YAML:') ? shape.message : `${shape.message}; document refused`, line }] });
     return;
   }
   let value: unknown;
@@ -93,8 +101,12 @@ function readDocument(c: DocContext): void {
     return;
   }
   const located = errors
+    .slice(0, YAML_LIMITS.maxErrors)
     .map((e) => ({ ...e, line: e.line ?? lineOfPath(doc, e.path, lc) ?? origin.line ?? 0 }))
     .sort((a, b) => a.line - b.line);
+  if (errors.length > YAML_LIMITS.maxErrors) {
+    located.push({ path: '', message: `and ${errors.length - YAML_LIMITS.maxErrors} more errors`, line: origin.line ?? 0 });
+  }
   c.out.problems.push({ origin, ...identity(value), errors: located });
 }
 
@@ -131,7 +143,8 @@ export function formatProblem(p: ManifestProblem): string {
     .map((e) => {
       const line = e.line ?? p.origin.line;
       const loc = line !== undefined ? `${p.origin.source}:${line}` : p.origin.source;
-      return `${loc}${context} ${e.path ? `${e.path}: ` : ''}${e.message}`;
+      // File names, kinds and names come from untrusted files: one line each, nothing a terminal acts on.
+      return printable(`${loc}${context} ${e.path ? `${e.path}: ` : ''}${e.message}`);
     })
     .join('\n');
 }

@@ -2,7 +2,6 @@
 // is desired state. Changes are batched, parsed and validated; valid objects go to the store,
 // invalid ones become problems that name file, document, field and reason. A broken edit keeps
 // the object's last valid version in effect; only removing it from the files deletes it.
-import { readFileSync, statSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import type { Resource } from '../../../api/v1alpha1/types.js';
 import { validateUpdate } from '../../../api/v1alpha1/validate-update.js';
@@ -12,6 +11,7 @@ import { keyOf, makeKey } from '../../store/keys.js';
 import { formatProblem, parseManifestFile, type ManifestProblem, type ParseOptions } from './parse.js';
 import { YAML_LIMITS } from './yaml-guard.js';
 import { DirWatcher } from './watcher.js';
+import { readManifest } from './read-manifest.js';
 
 /** A problem with a declaration: from parsing one file, or found across files (duplicates, immutable fields). */
 export type Problem = ManifestProblem;
@@ -206,18 +206,10 @@ export class FileSource {
   }
 
   private readFile(file: string, before: FileEntry | undefined): FileEntry | undefined {
-    let text: string;
-    try {
-      const st = statSync(file);
-      if (!st.isFile()) return undefined;
-      if (st.size > MAX_FILE_BYTES) {
-        return keep(before, [fileProblem(file, `file is ${st.size} bytes; the limit is ${MAX_FILE_BYTES} (split it)`)]);
-      }
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      return keep(before, [fileProblem(file, `cannot read: ${(err as Error).message}`)]);
-    }
+    const read = readManifest(file, this.opts.dir, MAX_FILE_BYTES);
+    if ('absent' in read) return undefined;
+    if ('problem' in read) return keep(before, [fileProblem(file, read.problem)]);
+    const text = read.text;
     const parsed = parseManifestFile(file, text, this.opts.parse);
     const objects = new Map<string, DesiredObject>();
     for (const { object, origin } of parsed.objects) {

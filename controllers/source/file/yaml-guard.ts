@@ -3,7 +3,7 @@
 // process from inside V8's regexp compiler (not catchable). So nesting is measured first, with
 // yaml's Lexer, which is iterative and never builds a tree, and the file is refused before
 // parsing. The composed value is then measured exactly (depth, alias cycles) before validation.
-import { CST, Lexer } from 'yaml';
+import { CST, Lexer, isScalar, isSeq, visit, type Document, type LineCounter, type Node } from 'yaml';
 
 export const YAML_LIMITS = {
   /** Bigger files are refused unread by the parser (the file source should stat first). */
@@ -13,6 +13,14 @@ export const YAML_LIMITS = {
   maxDepth: 64,
   /** Alias expansions per document: merges of a few anchors pass, billion-laughs does not. */
   maxAliasCount: 64,
+  /**
+   * Entries of one mapping and items of one list. The schema's largest lists hold 1024 items and
+   * its maps 64 entries; far larger ones only make validation and error reporting slow.
+   */
+  maxMapEntries: 1000,
+  maxSeqItems: 5000,
+  /** Errors reported per document; the rest are counted. */
+  maxErrors: 50,
 } as const;
 
 export interface GuardProblem {
@@ -141,4 +149,45 @@ export function checkComposed(value: unknown, limits = YAML_LIMITS): string | un
     return undefined;
   };
   return walk(value, 1);
+}
+
+/**
+ * Duplicate keys and oversized collections, found in one linear pass over the document's nodes.
+ * (The yaml library's own uniqueKeys check compares every key with every other one: a 1 MiB
+ * mapping took minutes.) Keys compare as the strings they become in JSON, so `1:` and `"1":` clash.
+ */
+export function checkNodes(doc: Document, lc: LineCounter, limits = YAML_LIMITS): GuardProblem | undefined {
+  let found: GuardProblem | undefined;
+  const lineOf = (n: { range?: [number, number, number] | null } | null | undefined): number | undefined => (n?.range ? lc.linePos(n.range[0]).line : undefined);
+  visit(doc, {
+    Map(_, map) {
+      if (map.items.length > limits.maxMapEntries) {
+        found = { line: lineOf(map), message: `a mapping with ${map.items.length} entries (the limit is ${limits.maxMapEntries})` };
+        return visit.BREAK;
+      }
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = pair.key as Node | null;
+        if (key !== null && !isScalar(key)) {
+          found = { line: lineOf(key), message: 'YAML: mapping keys must be plain scalars' };
+          return visit.BREAK;
+        }
+        const text = key === null || key.value === null ? '' : String(key.value);
+        if (seen.has(text)) {
+          found = { line: lineOf(key), message: `YAML: Map keys must be unique (${JSON.stringify(text)} appears more than once)` };
+          return visit.BREAK;
+        }
+        seen.add(text);
+      }
+      return undefined;
+    },
+    Seq(_, seq) {
+      if (isSeq(seq) && seq.items.length > limits.maxSeqItems) {
+        found = { line: lineOf(seq), message: `a list with ${seq.items.length} items (the limit is ${limits.maxSeqItems})` };
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }

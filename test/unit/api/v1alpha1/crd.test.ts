@@ -62,6 +62,23 @@ test('CRD names, scopes, status subresource, printer columns, short names and ca
   });
   const ready = byKind.Attachment!.spec.versions[0]!.additionalPrinterColumns.find((c) => c.name === 'Ready');
   assert.equal(ready?.jsonPath, '.status.conditions[?(@.type=="Ready")].status');
+  // Agents watch only their node's sandboxes (fieldSelector spec.nodeName=<node>, Kubernetes >= 1.31).
+  assert.deepEqual(byKind.Sandbox!.spec.versions[0]!.selectableFields, [{ jsonPath: '.spec.nodeName' }]);
+  assert.equal(byKind.Network!.spec.versions[0]!.selectableFields, undefined);
+  assert.equal(byKind.Attachment!.spec.versions[0]!.selectableFields, undefined);
+});
+
+test('Network status in kube mode: per-node entries as a list-map keyed by node, plus the summary counts', () => {
+  const net = generateCrds().find((c) => c.spec.names.kind === 'Network')!;
+  const status = net.spec.versions[0]!.schema.openAPIV3Schema.properties!.status!;
+  const nodes = status.properties!.nodes!;
+  assert.equal(nodes['x-kubernetes-list-type'], 'map');
+  assert.deepEqual(nodes['x-kubernetes-list-map-keys'], ['node']);
+  assert.deepEqual(nodes.items!.required, ['node']);
+  // Each entry carries exactly what file mode reports for the network, plus the node.
+  const fileFields = Object.keys(status.properties!).filter((k) => !['nodes', 'nodeCount', 'readyNodes'].includes(k)).sort();
+  assert.deepEqual(Object.keys(nodes.items!.properties!).sort(), ['node', ...fileFields].sort());
+  assert.ok(nodes.maxItems! >= 1000);
 });
 
 /** An ajv that reads the CRD's OpenAPI v3 dialect: x-kubernetes-* carry no meaning for it, formats as Kubernetes knows them. */
@@ -101,7 +118,7 @@ test('every example CR validates against its generated CRD openAPIV3Schema (sepa
       checked++;
     }
   }
-  assert.equal(checked, 18, 'nine objects in netconf/ and nine in kube/');
+  assert.equal(checked, 38, 'nine objects in netconf/, nine in kube/, twenty in drivers/');
 });
 
 test('the CRD schema check is not vacuous: it refuses a bad CR and reports an undeclared field', () => {

@@ -116,7 +116,14 @@ test('MAC: unicast, not all zeros', () => {
 });
 
 test('interface name, aliases and gateway priority', () => {
-  expectErrors(att({ interface: 'lo' }), [{ path: 'spec.interface', message: 'interface must not be "lo", the sandbox\'s loopback device' }]);
+  for (const name of ['lo', 'all', 'default']) {
+    expectErrors(att({ interface: name }), [
+      {
+        path: 'spec.interface',
+        message: 'interface must not be "lo" (the sandbox\'s loopback device), "all" or "default" (names the kernel reserves for its per-interface settings)',
+      },
+    ]);
+  }
   expectErrors(att({ interface: 'eth0123456789012' }), [{ path: 'spec.interface', message: 'must be at most 15 characters, got 16' }]);
   expectErrors(att({ aliases: ['db', 'cache', 'db'] }), [{ path: 'spec.aliases[2]', message: 'duplicate entry db (also at spec.aliases[0])' }]);
   expectErrors(att({ aliases: ['db_1'] }), [

@@ -148,8 +148,8 @@ test('bridge name: interface-name rules, not lo, not our veth prefix', () => {
       message: 'must be an interface name: 1-15 characters from letters, digits, "_", "." and "-", starting with a letter or digit, got ".."',
     },
   ]);
-  for (const bad of ['lo', 'nnv5f3a1c']) {
-    expectErrors(named(bad), [{ path: 'spec.bridge.name', message: 'bridge name must not be "lo" or start with "nnv" (reserved for nodenet veths)' }]);
+  for (const bad of ['lo', 'all', 'default', 'nnv5f3a1c']) {
+    expectErrors(named(bad), [{ path: 'spec.bridge.name', message: 'bridge name must not be "lo", "all" or "default", or start with "nnv" (reserved for nodenet veths)' }]);
   }
 });
 

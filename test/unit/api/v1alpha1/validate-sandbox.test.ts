@@ -42,9 +42,12 @@ test('netns path: absolute, normalized, in a place nodenet adopts from, never PI
   for (const path of ['/proc/self/ns/net', '/tmp/ns', '/run/netns/sub/x', '/proc/12/ns/mnt']) {
     expectErrors(sbx({ netns: { path } }), [{ path: 'spec.netns.path', message: `${path} is not a namespace path nodenet adopts: ${where}` }]);
   }
-  expectErrors(sbx({ netns: { path: '/proc/1/ns/net' } }), [
-    { path: 'spec.netns.path', message: "/proc/1/ns/net is the host's own namespace; nodenet never adopts it" },
-  ]);
+  for (const path of ['/proc/1/ns/net', '/proc/1/task/1/ns/net']) {
+    expectErrors(sbx({ netns: { path } }), [
+      { path: 'spec.netns.path', message: `${path} is the host's own namespace (PID 1); nodenet adopts it only when the agent runs with --allow-host-netns` },
+    ]);
+    expectValid(sbx({ netns: { path } }), { allowHostNetns: true });
+  }
   expectValid(sbx({ netns: { path: '/srv/ns/web' } }), { netnsDirs: ['/srv/ns'] });
 });
 

@@ -70,8 +70,10 @@ test('errors requeue with growing backoff and success forgets the failures', asy
   while (times.length < 4 && Date.now() < deadline) await sleep(5);
   await q.drained();
   assert.equal(times.length, 4);
+  // Timers never fire early, so each retry waits at least its doubled backoff (5, 10, 20 ms);
+  // comparing gaps with each other would only measure the machine's load.
   const gaps = times.slice(1).map((t, i) => t - times[i]!);
-  assert.ok(gaps[2]! >= gaps[0]!, `backoff should grow: ${gaps.join(',')}`);
+  gaps.forEach((g, i) => assert.ok(g >= 5 * 2 ** i - 1, `retry ${i + 1} waited ${g} ms, less than its backoff ${5 * 2 ** i} ms`));
   assert.equal(q.failures('x'), 0);
 });
 
@@ -150,4 +152,12 @@ test('coalescer: a request between a run and the queued run joins the queued one
   await queued;
   assert.equal(maxActive, 1);
   assert.equal(runs, 2);
+});
+
+test('backoff doubles per failure up to its cap and resets on forget', () => {
+  const b = new Backoff({ baseMs: 5, maxMs: 100 });
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map(() => b.next('k')), [5, 10, 20, 40, 80, 100]);
+  assert.equal(b.failuresOf('k'), 6);
+  b.forget('k');
+  assert.equal(b.next('k'), 5);
 });

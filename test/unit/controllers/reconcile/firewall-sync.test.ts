@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Firewall, FwModel, FwPort, FwSyncResult } from '../../../../controllers/dataplane/firewall/types.js';
 import { NoPortBaseError } from '../../../../controllers/dataplane/firewall/types.js';
-import type { FirewallModelSource, ModelNetwork } from '../../../../controllers/reconcile/firewall-model.js';
+import type { FirewallModelSource, ModelNetwork, RawPort } from '../../../../controllers/reconcile/firewall-model.js';
 import { FirewallSync } from '../../../../controllers/reconcile/firewall-sync.js';
 
 class CountingFirewall implements Firewall {
@@ -30,12 +30,15 @@ class CountingFirewall implements Firewall {
   invalidate(): void {
     this.base = false;
   }
-  async remove(): Promise<void> {}
+  async remove(): Promise<number> {
+    return 0;
+  }
 }
 
-function source(state: { net: ModelNetwork; ports: FwPort[] }): FirewallModelSource {
+function source(state: { net: ModelNetwork; ports: RawPort[] }): FirewallModelSource {
   return {
     full: () => ({ networks: [state.net], ports: state.ports }),
+    complete: () => ({ model: { networks: [state.net], ports: state.ports }, byKey: new Map([['Attachment/default/a', state.ports]]) }),
     networks: () => new Map([[state.net.name, state.net]]),
     ports: () => state.ports,
     ownerOf: () => 'default/a',
@@ -43,7 +46,7 @@ function source(state: { net: ModelNetwork; ports: FwPort[] }): FirewallModelSou
 }
 
 const net = (masquerade: boolean): ModelNetwork => ({ name: 'n', bridge: 'nn-n', subnets: ['10.1.0.0/24'], internal: false, masquerade, icc: true, isolation: true, hostBinding: '0.0.0.0' }) as ModelNetwork;
-const port = (hostPort: number): FwPort => ({ owner: 'default/a', bridge: 'nn-n', hostIP: '0.0.0.0', hostPort, protocol: 'tcp', containerIP: '10.1.0.2', containerPort: 80 });
+const port = (hostPort: number): RawPort => ({ owner: 'default/a', bridge: 'nn-n', hostIP: '0.0.0.0', hostPort, protocol: 'tcp', containerIP: '10.1.0.2', containerPort: 80, implied: false });
 
 test('sync() without a key: complete only at first, after invalidate() and when the networks change', async () => {
   const fw = new CountingFirewall();

@@ -89,9 +89,11 @@ class PortFirewall implements Firewall {
   invalidate(): void {
     this.base = false;
   }
-  async remove(): Promise<void> {
+  async remove(): Promise<number> {
+    const had = this.networks.length > 0 ? 1 : 0;
     this.ports.clear();
     this.networks = [];
+    return had;
   }
   flat(): string[] {
     return [...this.ports.values()].flat().map((p) => JSON.stringify(p)).sort();

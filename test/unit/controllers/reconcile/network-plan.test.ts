@@ -4,13 +4,14 @@ import { planBridge, bridgeSysctls, type BridgeObserved } from '../../../../cont
 import { resolveNetwork } from '../../../../api/v1alpha1/defaults.js';
 import { asBridgeNetwork, type BridgeNetwork } from '../../../../controllers/reconcile/network.js';
 import type { Link } from '../../../../controllers/dataplane/types.js';
+import { bridgeMacOf } from '../../../../controllers/model/names.js';
 
 const net: BridgeNetwork = asBridgeNetwork(
   resolveNetwork({ apiVersion: 'nodenet.io/v1alpha1', kind: 'Network', metadata: { name: 'frontend' }, spec: { ipam: { ipv4: { subnet: '10.88.0.0/24' } } } }),
 )!;
 
 const bridge = (over: Partial<Link> = {}): Link => ({
-  index: 5, name: 'nn-frontend', kind: 'bridge', mtu: 1500, up: true, lowerUp: true, mac: '02:00:00:00:00:01',
+  index: 5, name: 'nn-frontend', kind: 'bridge', mtu: 1500, up: true, lowerUp: true, mac: bridgeMacOf('Network/frontend'),
   master: undefined, alias: 'nodenet:Network/frontend', link: undefined, linkNetnsId: undefined, ...over,
 });
 
@@ -28,6 +29,19 @@ test('nothing there: create, address, up, sysctls', () => {
   assert.deepEqual(ops(p), ['link.add', 'addr.add', 'link.set', 'sysctl.set', 'sysctl.set']);
   assert.ok('steps' in p && p.created);
   assert.deepEqual('steps' in p && p.steps[0]!.undo, [{ op: 'link.del', ref: { name: 'nn-frontend' } }]);
+});
+
+test('the bridge gets a fixed MAC derived from its network (ports joining never change it); a changed one is set back', () => {
+  const p = planBridge(net, { link: undefined, addrs: [], overlappingRoutes: [], sysctls: {} });
+  assert.ok('steps' in p);
+  const add = p.steps[0]!.ops[0]!;
+  assert.ok(add.op === 'link.add' && add.link.kind === 'bridge');
+  assert.equal(add.link.mac, bridgeMacOf('Network/frontend'));
+  assert.match(bridgeMacOf('Network/frontend'), /^02:4e(:[0-9a-f]{2}){4}$/);
+  assert.notEqual(bridgeMacOf('Network/frontend'), bridgeMacOf('Network/backend'));
+  const drifted = planBridge(net, { ...converged(), link: bridge({ mac: '02:00:00:00:00:01' }) });
+  assert.ok('steps' in drifted);
+  assert.deepEqual(drifted.steps.flatMap((s) => s.ops), [{ op: 'link.set', ref: { name: 'nn-frontend' }, mac: bridgeMacOf('Network/frontend') }]);
 });
 
 test('converged: no steps (idempotent)', () => {

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ledger, LedgerCorruptError } from '../../../../controllers/state/ledger.js';
+import { Ledger, LedgerCorruptError, readLedgerFiles } from '../../../../controllers/state/ledger.js';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'nodenet-ledger-'));
 
@@ -116,4 +116,48 @@ test('the journal folds into a new snapshot once it outgrows it, and nothing is 
   // A crash between "snapshot written" and "journal emptied": old lines must be skipped.
   writeFileSync(journal, `{"seq":1,"ops":[["a","n","10.0.0.200","stale"]]}\n${readFileSync(journal, 'utf8')}`);
   assert.deepEqual(Ledger.load(d).snapshot(), l.snapshot());
+});
+
+test('a failed journal append (full disk) keeps its changes for the next commit and leaves no torn line', async () => {
+  const d = dir();
+  const l = Ledger.load(d);
+  l.allocate('n', '10.0.0.2', 'a');
+  await l.commit();
+  const journal = join(d, 'state.journal');
+  // The journal cannot be opened for appending: the write fails like on a full disk.
+  rmSync(journal, { force: true });
+  mkdirSync(journal);
+  l.allocate('n', '10.0.0.3', 'b');
+  await assert.rejects(l.commit(), /append to .*state\.journal/);
+  rmdirSync(journal);
+  l.allocate('n', '10.0.0.4', 'c');
+  await l.commit();
+  assert.deepEqual(Object.keys(Ledger.load(d).allocations('n')).sort(), ['10.0.0.2', '10.0.0.3', '10.0.0.4'], 'the failed change was written with the next one');
+});
+
+test('a journal whose snapshot is gone is moved aside, not replayed onto nothing', async () => {
+  const d = dir();
+  const l = Ledger.load(d);
+  l.allocate('n', '10.0.0.2', 'a');
+  await l.commit();
+  l.allocate('n', '10.0.0.3', 'b');
+  await l.commit();
+  rmSync(join(d, 'state.json'));
+  const again = Ledger.load(d);
+  assert.deepEqual(again.allocations('n'), {});
+  assert.ok(readdirSync(d).some((f) => f.startsWith('state.journal.stale-')), 'kept aside for a look');
+});
+
+test('readLedgerFiles reads snapshot and journal without changing a file', async () => {
+  const d = dir();
+  const l = Ledger.load(d);
+  l.allocate('n', '10.0.0.2', 'a');
+  await l.commit();
+  l.allocate('n', '10.0.0.3', 'b');
+  await l.commit();
+  const journal = join(d, 'state.journal');
+  const torn = readFileSync(journal, 'utf8') + '{"seq":9,"ops":[';
+  writeFileSync(journal, torn);
+  assert.deepEqual(readLedgerFiles(d).allocations, { n: { '10.0.0.2': 'a', '10.0.0.3': 'b' } });
+  assert.equal(readFileSync(journal, 'utf8'), torn, 'the torn tail is skipped, not cut off');
 });

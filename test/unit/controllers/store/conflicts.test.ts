@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Resource } from '../../../../api/v1alpha1/types.js';
 import { crossResources } from '../../../../api/v1alpha1/cross-resources.js';
-import { validateCrossObject, validateResource } from '../../../../api/v1alpha1/validate.js';
+import { validateCrossObject, validateResource, type CrossObjectOptions } from '../../../../api/v1alpha1/validate.js';
 import { DesiredStore, type DesiredObject } from '../../../../controllers/store/desired.js';
 import { keyOf } from '../../../../controllers/store/keys.js';
 import { attachment, network, sandbox } from '../../api/v1alpha1/fixtures.js';
@@ -20,8 +20,9 @@ const objectArb: fc.Arbitrary<Resource> = fc.oneof(
     if (t < 3) o.metadata.creationTimestamp = stamp(t);
     return o;
   }),
-  fc.record({ s: fc.integer({ min: 0, max: 4 }), ns: fc.integer({ min: 0, max: 3 }), node: fc.boolean(), t: fc.integer({ min: 0, max: 3 }) }).map(({ s, ns, node, t }) => {
-    const o = sandbox(`sb-${s}`, { netns: { name: `ns-${ns}` }, ...(node ? { nodeName: 'node-b' } : {}) });
+  fc.record({ s: fc.integer({ min: 0, max: 4 }), ns: fc.integer({ min: 0, max: 3 }), adopt: fc.boolean(), node: fc.boolean(), t: fc.integer({ min: 0, max: 3 }) }).map(({ s, ns, adopt, node, t }) => {
+    // Adopting /run/netns/ns-N collides with the Sandbox creating ns-N there.
+    const o = sandbox(`sb-${s}`, { netns: adopt ? { path: `/run/netns/ns-${ns}` } : { name: `ns-${ns}` }, ...(node ? { nodeName: 'node-b' } : {}) });
     if (t < 3) o.metadata.creationTimestamp = stamp(t);
     return o;
   }),
@@ -54,16 +55,24 @@ const validArb = objectArb.filter((o) => validateResource(o).errors.length === 0
 
 const wrap = (o: Resource): DesiredObject => ({ key: keyOf(o), object: o, origin: { source: 'test' }, specHash: JSON.stringify(o) });
 
-function fullVerdicts(objects: Resource[]): Map<string, string> {
-  return new Map(validateCrossObject(objects).map((e) => [e.key, JSON.stringify(e.errors)]));
+function fullVerdicts(objects: Resource[], opts: CrossObjectOptions): Map<string, string> {
+  return new Map(validateCrossObject(objects, opts).map((e) => [e.key, JSON.stringify(e.errors)]));
 }
 
-test('incremental conflicts equal a complete re-judgement after every batch', () => {
+// Kube mode (per node) and file mode (one node, spec.nodeName ignored), as the agent configures them.
+for (const [mode, opts] of [
+  ['kube mode', {}],
+  ['file mode', { ignoreNodeName: true, netnsDir: '/run/netns', tenancy: {} }],
+] as [string, CrossObjectOptions][]) {
+test(`incremental conflicts equal a complete re-judgement after every batch (${mode})`, () => {
   fc.assert(
     fc.property(
       fc.array(fc.record({ puts: fc.array(validArb, { maxLength: 4 }), dels: fc.array(fc.nat(20), { maxLength: 2 }) }), { minLength: 1, maxLength: 25 }),
       (batches) => {
-        const store = new DesiredStore(validateCrossObject, crossResources);
+        const store = new DesiredStore(
+          (objs) => validateCrossObject(objs, opts),
+          (obj) => crossResources(obj, opts),
+        );
         const reported = new Set<string>();
         store.onChange((changes) => changes.forEach((c) => reported.add(c.key)));
         let before = new Map<string, string>();
@@ -75,7 +84,7 @@ test('incremental conflicts equal a complete re-judgement after every batch', ()
           reported.clear();
           store.apply([...puts.values()].map(wrap), dels);
           const objects = store.keys().map((k) => store.get(k)!.object);
-          const want = fullVerdicts(objects);
+          const want = fullVerdicts(objects, opts);
           for (const k of store.keys()) {
             assert.equal(JSON.stringify(store.conflictsOf(k)), want.get(k) ?? '[]', `verdict of ${k}`);
             // Every object whose verdict moved is reported to listeners.
@@ -88,6 +97,7 @@ test('incremental conflicts equal a complete re-judgement after every batch', ()
     { numRuns: 300 },
   );
 });
+}
 
 test('a batch touching one attachment judges only what it can collide with', () => {
   let judged = 0;

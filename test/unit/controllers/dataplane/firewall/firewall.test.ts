@@ -150,10 +150,11 @@ describe('firewall sync with a fake runner', () => {
   });
 
   it('remove() deletes our table in one idempotent transaction and only our compat chain', async () => {
-    fake.on('iptables -w', { stdout: '-P FORWARD DROP\n-N NODENET-FORWARD\n-A FORWARD -m comment --comment nodenet -j NODENET-FORWARD\n' }).on('iptables-restore -w');
+    fake.on('nft list', { stdout: 'table inet nodenet {\n}\n' }).on('iptables -w', { stdout: '-P FORWARD DROP\n-N NODENET-FORWARD\n-A FORWARD -m comment --comment nodenet -j NODENET-FORWARD\n' }).on('iptables-restore -w');
     const fw = createNftFirewall();
-    await fw.remove();
-    assert.equal(fake.calls[0]!.input, 'add table inet nodenet\ndelete table inet nodenet\n');
+    assert.equal(await fw.remove(), 1 + 3, 'the table and three compat lines');
+    assert.deepEqual(fake.calls[0]!.argv, ['nft', 'list', 'table', 'inet', 'nodenet']);
+    assert.equal(fake.calls[1]!.input, 'delete table inet nodenet\n');
     const restore = fake.calls.find((c) => c.argv[0] === 'iptables-restore')!.input!;
     assert.equal(restore, '*filter\n-D FORWARD -m comment --comment nodenet -j NODENET-FORWARD\n-F NODENET-FORWARD\n-X NODENET-FORWARD\nCOMMIT\n');
   });
