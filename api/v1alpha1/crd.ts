@@ -2,6 +2,7 @@
 import { stringify } from 'yaml';
 import { GROUP, VERSION, type Kind } from './types.js';
 import { resourceSchema, type Schema } from './schema.js';
+import { OVERLAY_MEMBER_KIND, OVERLAY_MEMBER_PLURAL, overlayMemberSchema } from './overlay-member.js';
 
 interface PrinterColumn {
   name: string;
@@ -18,12 +19,12 @@ export interface CustomResourceDefinition {
   spec: {
     group: string;
     scope: 'Cluster' | 'Namespaced';
-    names: { kind: Kind; listKind: string; plural: string; singular: string; shortNames: string[]; categories: string[] };
+    names: { kind: Kind | typeof OVERLAY_MEMBER_KIND; listKind: string; plural: string; singular: string; shortNames: string[]; categories: string[] };
     versions: {
       name: string;
       served: boolean;
       storage: boolean;
-      subresources: { status: Record<string, never> };
+      subresources?: { status: Record<string, never> };
       additionalPrinterColumns: PrinterColumn[];
       selectableFields?: { jsonPath: string }[];
       schema: { openAPIV3Schema: Schema };
@@ -124,8 +125,47 @@ export function generateCrd(kind: Kind): CustomResourceDefinition {
   };
 }
 
+/** Kube mode's overlay claims (overlay-member.ts): no status, selectable by network and node. */
+export function generateOverlayMemberCrd(): CustomResourceDefinition {
+  const col = (name: string, type: PrinterColumn['type'], jsonPath: string, description: string): PrinterColumn => ({ name, type, jsonPath, description });
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${OVERLAY_MEMBER_PLURAL}.${GROUP}`, labels: { 'app.kubernetes.io/part-of': 'nodenet' } },
+    spec: {
+      group: GROUP,
+      scope: 'Cluster',
+      names: {
+        kind: OVERLAY_MEMBER_KIND,
+        listKind: `${OVERLAY_MEMBER_KIND}List`,
+        plural: OVERLAY_MEMBER_PLURAL,
+        singular: OVERLAY_MEMBER_KIND.toLowerCase(),
+        shortNames: ['nom'],
+        categories: ['nodenet'],
+      },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          additionalPrinterColumns: [
+            col('Network', 'string', '.spec.network', 'The vxlan Network.'),
+            col('Node', 'string', '.spec.node', 'The node holding the slice.'),
+            col('VTEP', 'string', '.spec.vtep', "The node's underlay address."),
+            col('Slice', 'string', '.spec.subnets[0]', 'The slice of the first subnet.'),
+            AGE,
+          ],
+          // Agents list one network's claims (spec.network=<name>); people look up a node's.
+          selectableFields: [{ jsonPath: '.spec.network' }, { jsonPath: '.spec.node' }],
+          schema: { openAPIV3Schema: overlayMemberSchema() },
+        },
+      ],
+    },
+  };
+}
+
 export function generateCrds(): CustomResourceDefinition[] {
-  return (['Network', 'Sandbox', 'Attachment'] as const).map(generateCrd);
+  return [...(['Network', 'Sandbox', 'Attachment'] as const).map(generateCrd), generateOverlayMemberCrd()];
 }
 
 /** kubebuilder's naming: <group>_<plural>.yaml */

@@ -105,7 +105,7 @@ export interface NetworkSpec {
   driver?: Driver;
   /** Kube mode: labels a node must carry to realize this network. */
   nodeSelector?: Record<string, string>;
-  /** Namespaces whose Attachments may join; [] none; unset: every namespace by default (tenancy.ts, SECURITY.md). */
+  /** Namespaces whose Attachments may join; [] none; unset: every namespace by default (tenancy.ts; README "Security"). */
   allowedNamespaces?: string[];
   bridge?: BridgeOptions;
   macvlan?: MacvlanOptions;

@@ -13,6 +13,7 @@ import { startMetricsServer } from '../metrics/server.js';
 import { WorkQueue, type Result } from '../queue/workqueue.js';
 import { DYING_GRACE_MS, DYING_RECHECK_MS, pendingTeardowns, reconcileAttachment } from '../reconcile/attachment.js';
 import type { EngineConfig, EngineContext } from '../reconcile/context.js';
+import type { MemberSource } from '../overlay/coordinator.js';
 import { firewallModelSource } from '../reconcile/firewall-model.js';
 import { FirewallSync } from '../reconcile/firewall-sync.js';
 import { reconcileNetwork } from '../reconcile/network.js';
@@ -68,6 +69,8 @@ export interface AgentOptions {
   drift?: DriftOptions;
   /** Called when a reconcile throws (after it is logged), e.g. to notice a full state disk. */
   onReconcileError?(key: string, err: unknown): void;
+  /** Members of vxlan overlays (kube mode: OverlayMember objects); default: spec.vxlan.peers. */
+  overlayMembers?: MemberSource;
 }
 
 export class Agent {
@@ -139,6 +142,7 @@ export class Agent {
       onTeardown: (key) => opts.source.onTeardown?.(key),
       paused: () => this.pausedFor !== undefined,
       drift: this.drift,
+      ...(opts.overlayMembers ? { overlayMembers: opts.overlayMembers } : {}),
     };
   }
 

@@ -8,6 +8,8 @@ import { startDriftWatcher, type DriftWatcher } from '../agent/drift/watcher.js'
 import { installFailpoints } from '../agent/failpoints.js';
 import { AgentLock } from '../agent/lock.js';
 import { createKernelParts } from '../dataplane/factory.js';
+import type { Dataplane } from '../dataplane/types.js';
+import type { MemberSource } from '../overlay/coordinator.js';
 import { log } from '../lib/log.js';
 import { isLoopbackListen, parseListenAddr } from '../metrics/server.js';
 import { StateDiskGuard } from '../state/disk-guard.js';
@@ -38,6 +40,10 @@ export type RuntimeValues = Record<keyof typeof OBSERVE_OPTIONS, string> & {
 export interface ModeParts {
   source: Source;
   statusSink: StatusSink;
+  /** Members of vxlan overlays (kube mode: OverlayMember objects). */
+  overlayMembers?: MemberSource;
+  /** Called with the agent once built, before it starts. */
+  onAgent?(agent: Agent): void;
   /** Runs after the engine stopped (kube mode: flush status writes and events). */
   afterStop?(): Promise<void>;
 }
@@ -48,6 +54,7 @@ export interface ModeContext {
   adoptDirs: string[];
   allowHostNetns: boolean;
   guard: StateDiskGuard;
+  dp: Dataplane;
 }
 
 export interface RuntimeOptions {
@@ -95,7 +102,7 @@ export async function runAgent(opts: RuntimeOptions): Promise<number> {
   else for (const f of corruptLeftovers(stateDir)) health.addNotice('StateRebuilt', `an earlier state file was unreadable and is kept at ${f}; the state was rebuilt from the kernel then (see the agent log); remove the file once checked`);
   let agent: Agent | undefined;
   const guard = new StateDiskGuard({ stateDir, health, onRecovered: () => agent?.enqueueAll() });
-  const mode = opts.mode({ stateDir, netnsDir, adoptDirs, allowHostNetns, guard });
+  const mode = opts.mode({ stateDir, netnsDir, adoptDirs, allowHostNetns, guard, dp: parts.dp });
   agent = new Agent({
     config: { netnsDir, stateDir, hostResolvConf: '/etc/resolv.conf', nodeName: opts.nodeName, adoptDirs, allowHostNetns },
     ...parts,
@@ -107,7 +114,9 @@ export async function runAgent(opts: RuntimeOptions): Promise<number> {
     ledger: loaded.ledger,
     drift: { holdMs },
     onReconcileError: (_key, err) => guard.noteError(err),
+    ...(mode.overlayMembers ? { overlayMembers: mode.overlayMembers } : {}),
   });
+  mode.onAgent?.(agent);
   const running = agent;
   let watcher: DriftWatcher | undefined;
   let observers: Observers | undefined;

@@ -8,6 +8,8 @@ import { KubeApi } from '../source/kube/api.js';
 import { EventRecorder } from '../source/kube/events.js';
 import { KubeSource } from '../source/kube/source.js';
 import { KubeStatusSink } from '../status/kube-sink.js';
+import { KubeOverlayMembers } from '../overlay/kube/members.js';
+import { withOverlayMembers } from '../overlay/kube/wire.js';
 import { runAgent, type RuntimeValues } from './agent-runtime.js';
 import { UsageError, parseDuration } from './options.js';
 
@@ -44,7 +46,7 @@ export async function runKube(values: KubeRunValues): Promise<number> {
     nodeName: node,
     // The API is not read yet when the ledger is rebuilt: no declared hints.
     rebuildHints: () => new Map(),
-    mode: ({ adoptDirs, allowHostNetns }) => {
+    mode: ({ adoptDirs, allowHostNetns, dp }) => {
       const api = new KubeApi(kc);
       const events = new EventRecorder({ api, node });
       // The source writes reports of objects the engine never sees through the sink, and the sink
@@ -62,9 +64,13 @@ export async function runKube(values: KubeRunValues): Promise<number> {
       });
       sink = new KubeStatusSink({ api, node, view: source, events });
       finalizer = source.finalizer;
+      // vxlan overlays without spec.vxlan.peers: members and slices are OverlayMember objects.
+      const overlay = new KubeOverlayMembers({ api, node, dp, deadNodeSweepMs: orphanSweepMs, resyncMs });
       const statusSink = sink;
       return {
-        source,
+        source: withOverlayMembers(source, overlay),
+        overlayMembers: overlay,
+        onAgent: (agent) => overlay.bind(agent.ctx),
         statusSink,
         afterStop: async () => {
           await statusSink.close(5000);

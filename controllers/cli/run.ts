@@ -20,7 +20,7 @@ converges this node.
   --dir DIR              manifests directory (file mode)
   --kube                 Kubernetes mode: custom resources in, status subresource out
   --kubeconfig PATH      kube mode: kubeconfig (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)
-  --orphan-sweep DUR     kube mode: how often to clear finalizers of deleted nodes, 0 = only on demand (default 5m)
+  --orphan-sweep DUR     kube mode: how often to clear finalizers and overlay claims of deleted nodes, 0 = only on demand (default 5m)
   --state-dir DIR        ledger, status and sandbox files (default ${DEFAULTS.stateDir})
   --netns-dir DIR        where created namespaces are mounted (default ${DEFAULTS.netnsDir})
   --metrics-addr H:P     /metrics /healthz /readyz listen address, "off" to disable (default ${DEFAULTS.metricsAddr})

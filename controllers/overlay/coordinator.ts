@@ -1,7 +1,7 @@
 // The contract between the overlay driver and whatever tells a node who the overlay's members
-// are. File mode: the members declared in spec.vxlan.peers (declaredMembers below). Kube mode
-// (later): one object per (network, node) carrying the node's VTEP address and slice, written
-// through the API with optimistic concurrency; joinOverlay is the claim loop it runs.
+// are. File mode: the members declared in spec.vxlan.peers (declaredMembers below). Kube mode:
+// one OverlayMember object per claimed slice carrying the node's VTEP address, created through the
+// API (overlay/kube/); joinOverlay is the claim loop it runs.
 import type { ResolvedNetwork } from '../../api/v1alpha1/defaults.js';
 import type { DeclaredMember } from './membership.js';
 import { lowestFree, type SliceLayout } from './slices.js';
@@ -22,6 +22,8 @@ export interface SliceClaim {
   node: string;
   vtep: string;
   slice: number;
+  /** The slice as CIDRs, when the store keeps them (kube mode, for people). */
+  subnets?: readonly string[];
 }
 
 /**
@@ -42,7 +44,16 @@ export interface ClaimStore {
  * Joins an overlay: keeps the node's existing claim (same slice across restarts, VTEP updated),
  * else claims the lowest free slice, retrying when another node wins a race for it.
  */
-export async function joinOverlay(opts: { store: ClaimStore; network: string; layout: SliceLayout; node: string; vtep: string; maxAttempts?: number }): Promise<SliceClaim> {
+export async function joinOverlay(opts: {
+  store: ClaimStore;
+  network: string;
+  layout: SliceLayout;
+  node: string;
+  vtep: string;
+  maxAttempts?: number;
+  /** What a claim records as its CIDRs (kept up to date like the VTEP); default none. */
+  subnetsOf?: (slice: number) => string[];
+}): Promise<SliceClaim> {
   const { store, network, layout, node, vtep } = opts;
   const attempts = opts.maxAttempts ?? 64;
   for (let i = 0; i < attempts; i++) {
@@ -50,8 +61,9 @@ export async function joinOverlay(opts: { store: ClaimStore; network: string; la
     const mine = claims.find((c) => c.node === node);
     const slice = mine?.slice ?? lowestFree(layout, new Set(claims.map((c) => c.slice)));
     if (slice === undefined) throw new Error(`join overlay ${network}: no free slice left`);
-    const want = { node, vtep, slice };
-    if (mine && mine.vtep === vtep) return mine;
+    const subnets = opts.subnetsOf?.(slice);
+    const want: SliceClaim = { node, vtep, slice, ...(subnets ? { subnets } : {}) };
+    if (mine && mine.vtep === vtep && String(mine.subnets ?? '') === String(subnets ?? mine.subnets ?? '')) return mine;
     if ((await store.claim(network, want)) === 'claimed') return want;
   }
   throw new Error(`join overlay ${network}: lost the race for a slice ${attempts} times`);

@@ -1,6 +1,6 @@
 // Who is in an overlay and which slice each member holds. File mode declares the members in
-// spec.vxlan.peers (this node included, found by its node name); kube mode will read them from
-// per-node objects (see coordinator.ts). Either way a node gets a Membership: its own VTEP and
+// spec.vxlan.peers (this node included, found by its node name); kube mode reads them from
+// OverlayMember objects (see coordinator.ts, kube/). Either way a node gets a Membership: its own VTEP and
 // slice, and the other members it must reach. Pure.
 import { formatCidr, parseCidr } from '../../api/ip.js';
 import { indexOfSlice, lowestFree, sliceCount, type SliceLayout } from './slices.js';

@@ -131,6 +131,38 @@ test('an object the CRD accepts but nodenet refuses: Ready=False InvalidSpec, an
   assert.equal(await w.remove('Sandbox', 'bad'), 200);
 });
 
+test('tenants: an Attachment in a namespace the Network does not allow is never realized; revoking access tears one down', async () => {
+  for (const t of ['team-a', 'team-b']) await w.namespace(t);
+  await w.create({ apiVersion: 'nodenet.io/v1alpha1', kind: 'Network', metadata: { name: 'tenant' }, spec: { allowedNamespaces: ['team-a'], ipam: { ipv4: { subnet: '10.77.0.0/24' } } } });
+  for (const [t, sb] of [['team-a', 'ta'], ['team-b', 'tb']] as const) {
+    await w.create({ apiVersion: 'nodenet.io/v1alpha1', kind: 'Sandbox', metadata: { name: sb, namespace: t }, spec: { nodeName: NODE } });
+    await w.create({ apiVersion: 'nodenet.io/v1alpha1', kind: 'Attachment', metadata: { name: 'x', namespace: t }, spec: { sandbox: sb, network: 'tenant' } });
+  }
+  const vethA = hostVethName('Attachment/team-a/x');
+  const vethB = hostVethName('Attachment/team-b/x');
+  const a = await until(async () => { const o = await w.get('Attachment', 'x', 'team-a'); return nodeReady(o, NODE) ? o : undefined; }, 'team-a/x Ready', 20_000);
+  const b = await until(async () => { const o = await w.get('Attachment', 'x', 'team-b'); return readyOf(o) === 'False:NamespaceNotAllowed' ? o : undefined; }, 'team-b/x refused');
+  assert.match(b.status.conditions[0].message, /namespace team-b may not join Network tenant/);
+  assert.equal(b.metadata.finalizers, undefined, 'a refused attachment is never held by the node');
+  assert.ok(await link(vethA), 'the allowed tenant has its veth');
+  assert.equal(await link(vethB), false, 'the refused tenant has none');
+  assert.equal(await link('eth0', ns('tb')), false, 'nothing inside the refused tenant\'s sandbox');
+  assert.ok(await ping(ns('ta'), '10.77.0.1'), 'the allowed tenant reaches its gateway');
+  assert.match(String(a.status.ipv4Address), /^10\.77\.0\./);
+  // Access moves from team-a to team-b: team-a's attachment is taken off the network, team-b's is built.
+  await w.patch('Network', 'tenant', { spec: { allowedNamespaces: ['team-b'] } });
+  await until(async () => readyOf(await w.get('Attachment', 'x', 'team-a')) === 'False:NamespaceNotAllowed', 'team-a/x revoked');
+  await until(async () => nodeReady(await w.get('Attachment', 'x', 'team-b'), NODE), 'team-b/x Ready', 20_000);
+  await until(async () => !(await link(vethA)), 'team-a veth removed');
+  await until(async () => ((await w.get('Attachment', 'x', 'team-a'))!.metadata.finalizers ?? []).length === 0, 'team-a/x finalizer released after its teardown');
+  assert.ok(await link(vethB));
+  assert.ok(await ping(ns('tb'), '10.77.0.1'), 'the newly allowed tenant reaches its gateway');
+  for (const t of ['team-a', 'team-b']) assert.equal(await w.remove('Attachment', 'x', t), 200);
+  for (const [t, sb] of [['team-a', 'ta'], ['team-b', 'tb']] as const) await w.remove('Sandbox', sb, t);
+  await w.remove('Network', 'tenant');
+  await until(async () => !(await w.get('Network', 'tenant')) && !(await link(vethB)) && !existsSync(ns('ta')) && !existsSync(ns('tb')), 'tenant objects gone', 20_000);
+});
+
 test('a dropped watch pauses kernel work (drift stays unrepaired) until every watch is back', async () => {
   const mark = agent.lines.length;
   w.server.failNext({ verb: 'watch', code: 500, count: 100_000 });

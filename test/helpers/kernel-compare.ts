@@ -1,7 +1,10 @@
 // A picture of what nodenet made in the kernel that two runs can be compared by: our links (kind, MTU, master, alias,
-// up) with their addresses and routes in the host namespace, every namespace under the netns dir
-// with its links, addresses, routes, the sysctls we set, and the nftables table (JSON, handles
-// and counters dropped, set elements sorted). ifindexes and host-side MACs are left out: random.
+// up; for VXLAN devices VNI, port, local address, underlay and learning) with their addresses,
+// routes, permanent neighbour entries and permanent FDB entries (a VXLAN device's per-peer
+// entries) in the host namespace, every namespace under the netns dir with its links, addresses,
+// routes, the sysctls we set, and the nftables table (JSON, handles and counters dropped, set
+// elements sorted). ifindexes and host-side MACs are left out: random. Entries the kernel learns
+// from traffic (reachable neighbours, learned FDB entries) are left out too: they follow packets.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runOk } from '../../controllers/lib/exec.js';
@@ -25,6 +28,16 @@ async function netnsView(ns: string | null, pick: (name: string) => boolean, mac
   const routes = [...(await json(ns, ['ip', '-j', '-4', 'route', 'show', 'table', 'main'])), ...(await json(ns, ['ip', '-j', '-6', 'route', 'show', 'table', 'main']))]
     .filter((r) => names.has(r.dev) && !String(r.dst).startsWith('fe80:') && r.dst !== 'multicast')
     .map((r) => `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${r.dev}${r.scope ? ` scope ${r.scope}` : ''}`);
+  const neighs = (await json(ns, ['ip', '-j', 'neigh', 'show', 'nud', 'permanent']))
+    .filter((n) => names.has(n.dev))
+    .map((n) => `${n.dst} dev ${n.dev}${n.lladdr ? ` lladdr ${n.lladdr}` : ''}`);
+  // Only VXLAN devices: a bridge's own permanent entries are the ports' random MACs.
+  const fdb: string[] = [];
+  for (const l of links.filter((x) => x.linkinfo?.info_kind === 'vxlan')) {
+    for (const e of await json(ns, ['bridge', '-j', 'fdb', 'show', 'dev', l.ifname])) {
+      if (e.state === 'permanent' && e.dst !== undefined) fdb.push(`${e.mac} dst ${e.dst} dev ${l.ifname}`);
+    }
+  }
   return {
     links: sortJson(
       links.map((l) => ({
@@ -35,11 +48,19 @@ async function netnsView(ns: string | null, pick: (name: string) => boolean, mac
         alias: l.ifalias ?? null,
         up: (l.flags as string[]).includes('UP'),
         ...(macs ? { mac: l.address } : {}),
+        ...(l.linkinfo?.info_kind === 'vxlan' ? { vxlan: vxlanOf(l.linkinfo.info_data as J) } : {}),
       })),
     ),
     addrs: addrs.sort(),
     routes: routes.sort(),
+    neighs: neighs.sort(),
+    fdb: fdb.sort(),
   };
+}
+
+/** A VXLAN device's configuration; the underlay by name (ifindexes differ between runs). */
+function vxlanOf(d: J): J {
+  return { id: d.id, port: d.port, local: d.local ?? d.local6 ?? null, link: d.link ?? null, learning: d.learning ?? null, ttl: d.ttl ?? null };
 }
 
 function scrubNft(x: unknown): unknown {
@@ -70,15 +91,17 @@ function byChain(listing: unknown): J {
   return { objects: sortJson(other), rules: Object.fromEntries(Object.entries(rules).sort(([a], [b]) => a.localeCompare(b))) };
 }
 
-export async function kernelSnapshot(netnsDir: string, opts: { skipNs?: string[] } = {}): Promise<J> {
-  const ours = (n: string): boolean => n.startsWith('nn-') || n.startsWith('nnv');
-  const host = await netnsView(null, ours, false);
+/** opts.hostNs: the namespace playing the host (a simulated node's), default the current one. */
+export async function kernelSnapshot(netnsDir: string, opts: { skipNs?: string[]; hostNs?: string } = {}): Promise<J> {
+  const ours = (n: string): boolean => n.startsWith('nn-') || n.startsWith('nnv') || n.startsWith('nnx');
+  const hostNs = opts.hostNs ?? null;
+  const host = await netnsView(hostNs, ours, false);
   const bridges = host.links.filter((l: J) => l.kind === 'bridge').map((l: J) => l.name as string);
   const sysctls: J = {};
   for (const key of ['net.ipv4.ip_forward', ...bridges.map((b: string) => `net.ipv4.conf.${b}.route_localnet`)]) {
-    sysctls[key] = (await runOk({ argv: ['sysctl', '-n', key] })).stdout.trim();
+    sysctls[key] = (await runOk({ argv: inNs(hostNs, ['sysctl', '-n', key]) })).stdout.trim();
   }
-  const nft = await runOk({ argv: ['nft', '-j', 'list', 'table', 'inet', 'nodenet'] }).then((r) => byChain(scrubNft(JSON.parse(r.stdout))), () => null);
+  const nft = await runOk({ argv: inNs(hostNs, ['nft', '-j', 'list', 'table', 'inet', 'nodenet']) }).then((r) => byChain(scrubNft(JSON.parse(r.stdout))), () => null);
   const namespaces: J = {};
   for (const name of readdirSync(netnsDir).sort()) {
     if (opts.skipNs?.includes(name)) continue;

@@ -55,7 +55,14 @@ export interface EnforcedPolicy {
  */
 export function enforceDeployPolicy(server: TestApiServer, agents: Record<string, PolicyIdentity>): EnforcedPolicy {
   const rules = agentRules();
-  const policy = loadPolicy();
+  const policies = loadPolicies();
+  const policy: Policy = (req, id) => {
+    for (const p of policies) {
+      const denial = p(req, id);
+      if (denial) return denial;
+    }
+    return undefined;
+  };
   const out: EnforcedPolicy = { refused: [], denied: [], stop: () => undefined };
   const offAuthz = server.onAuthorize((r) => {
     if (!agents[r.user]) return true;
@@ -79,10 +86,15 @@ export function enforceDeployPolicy(server: TestApiServer, agents: Record<string
 
 type Policy = (req: AdmissionRequest, id: PolicyIdentity) => AdmissionDenial | undefined;
 
-/** deploy/admission-policy.yaml as a function: matchConstraints, matchConditions, variables, validations. */
-export function loadPolicy(): Policy {
-  const vap = deployDocs('admission-policy.yaml').find((d) => d.kind === 'ValidatingAdmissionPolicy');
-  if (!vap) throw new Error('no ValidatingAdmissionPolicy in deploy/admission-policy.yaml');
+/** Every ValidatingAdmissionPolicy of deploy/admission-policy.yaml as a function (a request must pass all). */
+export function loadPolicies(): Policy[] {
+  const vaps = deployDocs('admission-policy.yaml').filter((d) => d.kind === 'ValidatingAdmissionPolicy');
+  if (vaps.length === 0) throw new Error('no ValidatingAdmissionPolicy in deploy/admission-policy.yaml');
+  return vaps.map(compilePolicy);
+}
+
+/** One policy: matchConstraints, matchConditions, variables, validations. */
+function compilePolicy(vap: Record<string, any>): Policy {
   const spec = vap.spec as {
     matchConstraints: { resourceRules: { apiGroups: string[]; operations: string[]; resources: string[] }[] };
     matchConditions: { expression: string }[];
@@ -130,7 +142,7 @@ export function loadPolicy(): Policy {
       } catch (err) {
         return { allowed: false, message: `policy error (failurePolicy Fail): ${(err as Error).message}` };
       }
-      if (ok !== true) return { allowed: false, message: `ValidatingAdmissionPolicy 'nodenet-agent-node-scope' denied request: ${v.message}` };
+      if (ok !== true) return { allowed: false, message: `ValidatingAdmissionPolicy '${vap.metadata.name}' denied request: ${v.message}` };
     }
     return undefined;
   };

@@ -97,8 +97,7 @@ export class KubeSource implements Source, ClusterView {
     this.stopped = true;
     if (this.recomputeTimer) clearImmediate(this.recomputeTimer);
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
-    this.sweeper.stop();
-    await Promise.all(this.informers.map((i) => i.inf.stop()));
+    await Promise.all([this.sweeper.stop(), ...this.informers.map((i) => i.inf.stop())]);
     await Promise.allSettled([...this.finalizerOps.values()]);
   }
 

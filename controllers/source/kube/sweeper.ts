@@ -4,7 +4,7 @@
 // triggers are remembered and the same object does not cause a second sweep.
 import { errorText, log } from '../../lib/log.js';
 import type { KubeApi } from './api.js';
-import { sweepOrphanFinalizers } from './orphans.js';
+import { sweepOrphanFinalizers, type SweepResult } from './orphans.js';
 
 export interface SweeperOptions {
   api: KubeApi;
@@ -12,6 +12,9 @@ export interface SweeperOptions {
   periodMs: number;
   /** Delay of a triggered sweep (default 2-10 s). */
   delayMs?: () => number;
+  /** The sweep itself (default: dead nodes' finalizers) and its name in logs. */
+  run?: () => Promise<SweepResult>;
+  what?: string;
 }
 
 export class OrphanSweeper {
@@ -25,13 +28,19 @@ export class OrphanSweeper {
 
   constructor(private readonly opts: SweeperOptions) {}
 
+  private get what(): string {
+    return this.opts.what ?? 'dead-node finalizer sweep';
+  }
+
   start(): void {
     this.arm(this.delay());
   }
 
-  stop(): void {
+  /** Stops the timer and waits for a sweep in flight, so none outlives its API client. */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.running;
   }
 
   /** Deleting objects with other nodes' finalizers, as "key finalizers" signatures. */
@@ -66,11 +75,11 @@ export class OrphanSweeper {
     if (this.running) return this.arm(this.delay());
     this.running = (async () => {
       try {
-        const r = await sweepOrphanFinalizers(this.opts.api);
+        const r = await (this.opts.run ?? (() => sweepOrphanFinalizers(this.opts.api)))();
         this.sweeps++;
-        if (r.removed.length) log.info('dead-node finalizer sweep', { removed: r.removed });
+        if (r.removed.length) log.info(this.what, { removed: r.removed });
       } catch (err) {
-        log.warn('dead-node finalizer sweep failed', { err: errorText(err) });
+        log.warn(`${this.what} failed`, { err: errorText(err) });
       }
     })();
     await this.running;

@@ -7,16 +7,16 @@
 // restarted agent changes nothing. Prints cross-node latency and throughput.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { overlaps, parseCidr } from '../../../api/ip.js';
 import type { Network, Resource, VxlanPeer } from '../../../api/v1alpha1/types.js';
 import { native } from '../../../controllers/dataplane/netlink/native.js';
-import { run, runOk } from '../../../controllers/lib/exec.js';
+import { runOk } from '../../../controllers/lib/exec.js';
 import { vxlanDeviceName } from '../../../controllers/reconcile/drivers/vxlan-plan.js';
 import { allReady, startAgent, statusMap, waitStatus, type AgentProcess } from '../../helpers/agent-process.js';
 import { attach, net, sandbox, toYaml } from '../../helpers/objects.js';
+import { pingStats, throughput } from '../../helpers/overlay-bench.js';
 import { scratch, type Scratch } from '../../helpers/scratch.js';
 import { inNs, makeNs, ping, sh } from '../../helpers/topology.js';
 
@@ -37,7 +37,6 @@ const DECL: Record<string, VxlanPeer> = {
   'node-b': { node: 'node-b', address: '192.168.100.2', subnet: '10.200.2.0/24' },
   'node-c': { node: 'node-c', address: '192.168.100.3' },
 };
-const BENCH = join(import.meta.dirname, '../../helpers/tcp-bench.js');
 
 let s: Scratch;
 const nodes: Node[] = [];
@@ -213,34 +212,4 @@ async function until(pred: () => Promise<boolean>, timeoutMs: number, what: stri
     if (Date.now() > end) assert.fail(`timed out: ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-async function pingStats(from: string, to: string, count: number): Promise<{ n: number; min: number; avg: number; max: number }> {
-  const res = await run({ argv: inNs(from, ['ping', '-n', '-q', '-c', String(count), '-i', '0.01', '-W', '1', to]), timeoutMs: 20_000 });
-  const recv = /(\d+) received/.exec(res.stdout);
-  const m = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\//.exec(res.stdout);
-  assert.ok(m && recv, `ping output: ${res.stdout}${res.stderr}`);
-  return { n: Number(recv[1]), min: Number(m[1]), avg: Number(m[2]), max: Number(m[3]) };
-}
-
-/** Mbit/s of one TCP stream from a sender in `from` to a receiver in `to` listening on ip. */
-async function throughput(from: string, to: string, ip: string, seconds: number): Promise<number> {
-  const argv = inNs(to, [process.execPath, BENCH, 'recv', '5201']);
-  const recv = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines: string[] = [];
-  const ready = new Promise<void>((resolve, reject) => {
-    recv.stdout.on('data', (d: Buffer) => {
-      for (const l of d.toString().split('\n').filter(Boolean)) {
-        if (l === 'ready') resolve();
-        else lines.push(l);
-      }
-    });
-    recv.on('exit', (code) => (code ? reject(new Error(`receiver exited ${code}`)) : undefined));
-  });
-  await ready;
-  const done = new Promise<void>((resolve) => recv.on('exit', () => resolve()));
-  await runOk({ argv: inNs(from, [process.execPath, BENCH, 'send', ip, '5201', String(seconds)]), timeoutMs: (seconds + 10) * 1000 });
-  await done;
-  const r = JSON.parse(lines[0]!) as { bytes: number; ms: number };
-  return (r.bytes * 8) / (r.ms / 1000) / 1e6;
 }

@@ -47,12 +47,15 @@ describe('deploy/ (kubectl apply -k deploy/)', { skip: kubectl ? false : 'no kub
       'ClusterRoleBinding/nodenet-agent',
       'CustomResourceDefinition/attachments.nodenet.io',
       'CustomResourceDefinition/networks.nodenet.io',
+      'CustomResourceDefinition/overlaymembers.nodenet.io',
       'CustomResourceDefinition/sandboxes.nodenet.io',
       'DaemonSet/nodenet-agent',
       'Namespace/nodenet-system',
       'ServiceAccount/nodenet-agent',
       'ValidatingAdmissionPolicy/nodenet-agent-node-scope',
+      'ValidatingAdmissionPolicy/nodenet-agent-overlay-members',
       'ValidatingAdmissionPolicyBinding/nodenet-agent-node-scope',
+      'ValidatingAdmissionPolicyBinding/nodenet-agent-overlay-members',
     ]);
     for (const crd of generateCrds()) assert.deepEqual(docs.find((d) => d.metadata.name === crd.metadata.name), crd, 'CRDs are the generated ones');
     for (const d of docs.filter((x) => ['ServiceAccount', 'DaemonSet'].includes(x.kind))) assert.equal(d.metadata.namespace, 'nodenet-system');
@@ -68,6 +71,8 @@ describe('deploy/ (kubectl apply -k deploy/)', { skip: kubectl ? false : 'no kub
       'core/events:create', 'core/events:patch', 'core/nodes:list', 'core/nodes:watch',
       'nodenet.io/attachments/status:update', 'nodenet.io/attachments:get', 'nodenet.io/attachments:list', 'nodenet.io/attachments:patch', 'nodenet.io/attachments:watch',
       'nodenet.io/networks/status:update', 'nodenet.io/networks:get', 'nodenet.io/networks:list', 'nodenet.io/networks:patch', 'nodenet.io/networks:watch',
+      // vxlan overlay claims: create is the claim, update the node's own VTEP, delete the release; never get or patch.
+      'nodenet.io/overlaymembers:create', 'nodenet.io/overlaymembers:delete', 'nodenet.io/overlaymembers:list', 'nodenet.io/overlaymembers:update', 'nodenet.io/overlaymembers:watch',
       'nodenet.io/sandboxes/status:update', 'nodenet.io/sandboxes:get', 'nodenet.io/sandboxes:list', 'nodenet.io/sandboxes:patch', 'nodenet.io/sandboxes:watch',
     ]);
     const binding = one('ClusterRoleBinding');
@@ -115,18 +120,25 @@ describe('deploy/ (kubectl apply -k deploy/)', { skip: kubectl ? false : 'no kub
     assert.equal(bad.code, 2, 'the parse is strict, so the check above means something');
   });
 
-  it('the admission policy: every CEL expression parses, it matches all six resources, and is bound with Deny', () => {
-    const vap = one('ValidatingAdmissionPolicy');
-    const exprs = [...vap.spec.matchConditions, ...vap.spec.variables, ...vap.spec.validations].map((x: { expression: string }) => x.expression);
-    assert.ok(exprs.length >= 15);
-    for (const e of exprs) assert.doesNotThrow(() => parseCel(e), e);
-    assert.deepEqual(vap.spec.matchConstraints.resourceRules[0].resources.sort(), [
+  it('the admission policies: every CEL expression parses, they match all six resources and the overlay claims, each bound with Deny', () => {
+    const named = (kind: string, name: string): Doc => docs.find((d) => d.kind === kind && d.metadata.name === name)!;
+    const scope = named('ValidatingAdmissionPolicy', 'nodenet-agent-node-scope');
+    const claims = named('ValidatingAdmissionPolicy', 'nodenet-agent-overlay-members');
+    const exprs = (vap: Doc): string[] => [...vap.spec.matchConditions, ...vap.spec.variables, ...vap.spec.validations].map((x: { expression: string }) => x.expression);
+    assert.ok(exprs(scope).length >= 15);
+    assert.ok(exprs(claims).length >= 5);
+    for (const e of [...exprs(scope), ...exprs(claims)]) assert.doesNotThrow(() => parseCel(e), e);
+    assert.deepEqual(scope.spec.matchConstraints.resourceRules[0].resources.sort(), [
       'attachments', 'attachments/status', 'networks', 'networks/status', 'sandboxes', 'sandboxes/status',
     ]);
-    assert.equal(vap.spec.failurePolicy, 'Fail');
-    const binding = one('ValidatingAdmissionPolicyBinding');
-    assert.equal(binding.spec.policyName, vap.metadata.name);
-    assert.deepEqual(binding.spec.validationActions, ['Deny']);
+    assert.deepEqual(claims.spec.matchConstraints.resourceRules, [{ apiGroups: ['nodenet.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['overlaymembers'] }]);
+    for (const vap of [scope, claims]) {
+      assert.equal(vap.spec.failurePolicy, 'Fail');
+      assert.deepEqual(vap.spec.matchConditions, scope.spec.matchConditions, 'both apply to the agent service account');
+      const binding = named('ValidatingAdmissionPolicyBinding', vap.metadata.name);
+      assert.equal(binding.spec.policyName, vap.metadata.name);
+      assert.deepEqual(binding.spec.validationActions, ['Deny']);
+    }
   });
 
   it('Dockerfile: two stages, the addon where native.ts loads it, nft and iptables in the runtime image', () => {
