@@ -23,7 +23,7 @@ $(NPM_STAMP): package.json package-lock.json
 
 deps: debs $(NPM_STAMP)
 
-$(NATIVE): deps controllers/dataplane/netlink/native/nodenet_native.c controllers/dataplane/netlink/native/binding.gyp
+$(NATIVE): deps controllers/dataplane/netlink/native/nodenet_native.c controllers/dataplane/firewall/native/nodenet_nft.c controllers/dataplane/netlink/native/binding.gyp
 	npm run --silent build:native
 
 build: deps $(NATIVE)

@@ -69,8 +69,39 @@ class Accepted {
   readonly netns = new Map<string, string>();
   /** Claim id (join, interface, address) to the key of the Attachment holding it. */
   readonly claims = new Map<string, string>();
-  readonly ports: { node: string; span: HostSpan; key: string }[] = [];
   readonly sole = new SoleAttachments();
+  /**
+   * Accepted port spans by node, protocol and each host port they cover (a span covers at most
+   * portRangeMax ports), so a new span meets only the spans it can collide with instead of every
+   * accepted one. `seq` is the acceptance order: the first accepted clash is the one reported.
+   */
+  readonly ports = new Map<string, { seq: number; span: HostSpan; key: string }[]>();
+  private seq = 0;
+
+  addPort(node: string, span: HostSpan, key: string): void {
+    const entry = { seq: this.seq++, span, key };
+    for (let p = span.from; p <= span.to; p++) {
+      const id = portSlot(node, span.protocol, p);
+      const list = this.ports.get(id);
+      if (list) list.push(entry);
+      else this.ports.set(id, [entry]);
+    }
+  }
+
+  /** The earliest accepted span on this node that overlaps `span`. */
+  firstClash(node: string, span: HostSpan): { span: HostSpan; key: string } | undefined {
+    let best: { seq: number; span: HostSpan; key: string } | undefined;
+    for (let p = span.from; p <= span.to; p++) {
+      for (const e of this.ports.get(portSlot(node, span.protocol, p)) ?? []) {
+        if ((!best || e.seq < best.seq) && spansOverlap(e.span, span)) best = e;
+      }
+    }
+    return best;
+  }
+}
+
+function portSlot(node: string, protocol: string, port: number): string {
+  return `${node}\0${protocol}\0${port}`;
 }
 
 function checkNetwork(acc: Accepted, n: Network, errors: FieldError[]): ResolvedNetwork {
@@ -158,12 +189,12 @@ function checkAttachment(acc: Accepted, key: string, a: Attachment): { errors: F
   }
   const spans = r.ports.map((p) => ({ protocol: p.protocol, hostIP: p.hostIP, from: p.hostPort, to: p.hostPortEnd }));
   spans.forEach((span, i) => {
-    const clash = acc.ports.find((o) => o.node === node && spansOverlap(o.span, span));
+    const clash = acc.firstClash(node, span);
     if (clash) errors.push({ path: `spec.ports[${i}].hostPort`, message: `host port ${describeSpan(span)} is already published by ${nameOf(clash.key)}` });
   });
   const accept = (): void => {
     for (const c of claims) acc.claims.set(c.id, key);
-    for (const span of spans) acc.ports.push({ node, span, key });
+    for (const span of spans) acc.addPort(node, span, key);
     acc.sole.accept(r, network, key);
   };
   return { errors, accept };

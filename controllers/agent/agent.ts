@@ -2,6 +2,7 @@
 // converge the kernel and report. On start it reconciles everything it knows (declared objects and
 // everything in its ledger), then collects garbage; a periodic resync repeats the full pass.
 import type { Server } from 'node:http';
+import { crossResources } from '../../api/v1alpha1/cross-resources.js';
 import { validateCrossObject, type CrossObjectOptions } from '../../api/v1alpha1/validate.js';
 import type { Firewall } from '../dataplane/firewall/types.js';
 import type { Dataplane, DescribeOp } from '../dataplane/types.js';
@@ -10,10 +11,10 @@ import { errorText, log } from '../lib/log.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { WorkQueue, type Result } from '../queue/workqueue.js';
-import { reconcileAttachment } from '../reconcile/attachment.js';
+import { DYING_GRACE_MS, DYING_RECHECK_MS, pendingTeardowns, reconcileAttachment } from '../reconcile/attachment.js';
 import type { EngineConfig, EngineContext } from '../reconcile/context.js';
 import type { MemberSource } from '../overlay/coordinator.js';
-import { buildFirewallModel } from '../reconcile/firewall-model.js';
+import { firewallModelSource } from '../reconcile/firewall-model.js';
 import { FirewallSync } from '../reconcile/firewall-sync.js';
 import { reconcileNetwork } from '../reconcile/network.js';
 import { reconcileSandbox } from '../reconcile/sandbox.js';
@@ -27,7 +28,7 @@ import { DriftTracker, type DriftCause, type DriftOptions } from './drift/tracke
 import { collectGarbage } from './gc.js';
 import { auditFirewall } from '../audit/firewall-audit.js';
 import { currentObject, inObjectScope } from '../audit/scope.js';
-import { dependentsOf, keysFor, ledgerKeys } from './routing.js';
+import { dependencyOrder, dependentsOf, keysFor, ledgerKeys } from './routing.js';
 
 export interface SourceContext {
   previousGeneration(key: string): { generation: number; specHash?: string } | undefined;
@@ -82,17 +83,30 @@ export class Agent {
   private readonly queue: WorkQueue;
   private server: Server | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
+  /** The running resync's view of the agent's namespace, if any. */
+  private pass: { stale(): void } | undefined;
   private isReady = false;
   private stopping = false;
+  /** Kernel changes so far (link/address/route ops and nftables changes), for the resync report. */
+  private kernelChanges = 0;
 
   constructor(private readonly opts: AgentOptions) {
     this.metrics = createMetrics();
     this.ledger = opts.ledger ?? Ledger.load(opts.config.stateDir);
     this.status = new StatusStore(opts.statusSink);
     const cross: CrossObjectOptions = { ignoreNodeName: true, netnsDir: opts.config.netnsDir, tenancy: opts.config.tenancy ?? {}, ...opts.crossObject };
-    this.store = new DesiredStore((objs) => validateCrossObject(objs, cross));
+    // Conflicts are re-judged per batch among the objects sharing a resource with the changed ones.
+    this.store = new DesiredStore(
+      (objs) => validateCrossObject(objs, cross),
+      (obj) => crossResources(obj, cross),
+    );
     const ipam = new Ipam(this.ledger);
-    const firewall = new FirewallSync(auditFirewall(opts.firewall, this.metrics), () => buildFirewallModel(this.store, this.ledger, ipam));
+    // Metrics and audit lines come from auditFirewall; the count feeds the resync report.
+    const firewall = new FirewallSync(auditFirewall(opts.firewall, this.metrics), firewallModelSource(this.store, this.ledger, ipam), {
+      onResult: (res) => {
+        if (!(res instanceof Error)) this.kernelChanges += res.changes;
+      },
+    });
     this.drift = new DriftTracker(() => this.ctx, this.metrics, opts.drift);
     this.queue = new WorkQueue({
       concurrency: opts.concurrency,
@@ -136,6 +150,7 @@ export class Agent {
     const { config, dp } = this.opts;
     dp.prepareNetnsDir(config.netnsDir);
     dp.onOp((ev) => {
+      this.kernelChanges++;
       this.metrics.kernelOps.inc({ op: ev.op.op, result: ev.ok ? 'ok' : 'error' });
       // The audit trail: every kernel change, once.
       const object = currentObject();
@@ -145,7 +160,9 @@ export class Agent {
     await this.status.load();
     this.status.onChange((key, rec) => this.onStatus(key, rec?.status.conditions as never));
     this.store.onChange((changes) => {
-      for (const c of changes) for (const k of keysFor(c, this.store)) this.queue.add(k);
+      const keys = new Set<string>();
+      for (const c of changes) for (const k of keysFor(c, this.store)) keys.add(k);
+      for (const k of dependencyOrder(keys, this.store)) this.queue.add(k);
     });
     if (this.opts.metricsAddr) {
       this.server = await startMetricsServer({
@@ -174,7 +191,8 @@ export class Agent {
 
   /** Every known key: declared objects, what the ledger says we made, and reports of both. */
   enqueueAll(cause?: DriftCause): void {
-    for (const k of new Set([...this.store.keys(), ...ledgerKeys(this.ledger), ...this.status.keys()])) {
+    const keys = new Set([...this.store.keys(), ...ledgerKeys(this.ledger), ...this.status.keys()]);
+    for (const k of dependencyOrder(keys, this.store)) {
       if (cause) this.drift.suspect(k, cause);
       this.queue.add(k);
     }
@@ -221,19 +239,75 @@ export class Agent {
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
     this.drift.stop();
     await this.opts.source.stop();
+    await this.finishTeardowns();
     await this.queue.shutdown();
     await this.ctx.firewall.idle();
     await this.ledger.commit();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /**
+   * Deleted attachments wait (at most DYING_GRACE_MS) for their dying namespace to take the veth
+   * before their record and addresses go: a stop right after a deletion finishes them rather than
+   * leave records of objects whose status is already gone.
+   */
+  private async finishTeardowns(): Promise<void> {
+    const end = Date.now() + DYING_GRACE_MS + DYING_RECHECK_MS;
+    for (;;) {
+      const keys = pendingTeardowns(this.ctx);
+      if (keys.length === 0 || this.pausedFor !== undefined || Date.now() > end) return;
+      await new Promise((r) => setTimeout(r, 50));
+      for (const k of keys) this.queue.add(k);
+      await this.queue.drained();
+    }
+  }
+
+  /**
+   * A full re-check: re-read and repair the firewall, reconcile every known key (each suspected of
+   * drift, so a repair is reported as one) and wait until all is settled. On a converged node it
+   * must change nothing; the log line says what it cost.
+   */
+  async resync(reason: string, detail = reason): Promise<void> {
+    if (this.stopping) return;
+    const started = performance.now();
+    const changesBefore = this.kernelChanges;
+    const cause: DriftCause = { source: 'resync', detail, at: Date.now() };
+    // Reconciles of this pass (and any running meanwhile) share one listing of our namespace.
+    const pass = this.opts.dp.pass?.();
+    if (pass) {
+      this.pass = pass;
+      this.ctx.dp = pass.dp;
+    }
+    try {
+      const firewall = this.drift.checkFirewall(cause);
+      this.enqueueAll(cause);
+      await firewall;
+      await this.settled();
+    } finally {
+      if (pass) {
+        this.ctx.dp = this.opts.dp;
+        this.pass = undefined;
+        pass.end();
+      }
+    }
+    log.info('resync done', { reason, ms: Math.round((performance.now() - started) * 10) / 10, kernelChanges: this.kernelChanges - changesBefore });
+  }
+
+  /** Another process changed the agent's namespace: a running resync stops answering from its listing. */
+  hostChanged(): void {
+    this.pass?.stale();
+  }
+
   private scheduleResync(): void {
     if (this.opts.resyncMs <= 0 || this.stopping) return;
     this.resyncTimer = setTimeout(() => {
-      const cause: DriftCause = { source: 'resync', detail: `periodic resync (every ${this.opts.resyncMs} ms)`, at: Date.now() };
-      void this.drift.checkFirewall(cause);
-      this.enqueueAll(cause);
-      this.scheduleResync();
+      this.resync('periodic', `periodic resync (every ${this.opts.resyncMs} ms)`).then(
+        () => this.scheduleResync(),
+        (err: unknown) => {
+          log.error('resync failed', { err });
+          this.scheduleResync();
+        },
+      );
     }, this.opts.resyncMs);
     this.resyncTimer.unref();
   }
@@ -246,6 +320,8 @@ export class Agent {
       case 'Sandbox':
         return reconcileSandbox(this.ctx, `Sandbox/${namespace}/${name}`);
       case 'Attachment':
+        // Whatever this reconcile finds, the next firewall sync recomputes this attachment's ports.
+        this.ctx.firewall.touch(key);
         return reconcileAttachment(this.ctx, key);
       default:
         log.warn('unknown key', { key });

@@ -43,3 +43,19 @@ export function ledgerKeys(ledger: { keys(section: 'networks' | 'sandboxes' | 'a
   const keys = [...ledger.keys('networks').map((n) => makeKey('Network', n)), ...ledger.keys('sandboxes'), ...ledger.keys('attachments')];
   return keys.filter((k) => isValidKey(k));
 }
+
+const KIND_RANK: Record<string, number> = { Network: 0, Sandbox: 1, Attachment: 2 };
+
+/**
+ * Keys in the order their work depends on each other: declared objects first, networks before
+ * sandboxes before attachments (an attachment reconciled before its sandbox would only report
+ * "not ready" and run again); then removed objects, attachments first (they wait for their
+ * namespaces to die rather than deleting veths one by one). Stable within a rank.
+ */
+export function dependencyOrder(keys: Iterable<string>, store: Pick<DesiredStore, 'get'>): string[] {
+  const rank = (k: string): number => {
+    const r = KIND_RANK[k.slice(0, k.indexOf('/'))] ?? 2;
+    return store.get(k) ? r : 5 - r;
+  };
+  return [...keys].map((k) => ({ k, r: rank(k) })).sort((a, b) => a.r - b.r).map((x) => x.k);
+}

@@ -1,7 +1,7 @@
 // The audit trail for firewall changes, like the dataplane's for links and addresses: every nft
 // command and iptables compat command a sync applies is logged once as a "kernel change" line and
 // counted in nodenet_kernel_ops_total; syncs and their change counts feed the firewall metrics.
-import type { Firewall, FwSyncResult } from '../dataplane/firewall/types.js';
+import { NoPortBaseError, type Firewall, type FwSyncResult } from '../dataplane/firewall/types.js';
 import { TABLE_REF } from '../dataplane/firewall/ir.js';
 import { errorText, log } from '../lib/log.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -26,23 +26,28 @@ function logChange(change: string, op: string, m: AuditMetrics, ok: boolean, err
   log.info('kernel change', { object: 'firewall', ns: 'host', change, ok, ...(error ? { error } : {}) });
 }
 
+/** Runs one sync (complete or per-port) with its metrics and one audit line per applied command. */
+async function audited(m: AuditMetrics, what: string, sync: () => Promise<FwSyncResult>): Promise<FwSyncResult> {
+  let res: FwSyncResult;
+  try {
+    res = await sync();
+  } catch (err) {
+    // Nothing was tried: the caller syncs the complete model instead.
+    if (err instanceof NoPortBaseError) throw err;
+    m.firewallSyncs.inc({ result: 'error' });
+    logChange(`nft -f - (${what} of ${TABLE_REF})`, 'nft.transaction', m, false, errorText(err));
+    throw err;
+  }
+  m.firewallSyncs.inc({ result: 'success' });
+  m.firewallChanges.inc(res.changes);
+  for (const cmd of res.script.split('\n').filter(Boolean)) logChange(`nft ${shorten(cmd)}`, nftOpLabel(cmd), m, true);
+  for (const line of res.compat ?? []) logChange(line, 'iptables.compat', m, true);
+  return res;
+}
+
 export function auditFirewall(fw: Firewall, m: AuditMetrics): Firewall {
-  return {
-    async sync(model): Promise<FwSyncResult> {
-      let res: FwSyncResult;
-      try {
-        res = await fw.sync(model);
-      } catch (err) {
-        m.firewallSyncs.inc({ result: 'error' });
-        logChange(`nft -f - (sync of ${TABLE_REF})`, 'nft.transaction', m, false, errorText(err));
-        throw err;
-      }
-      m.firewallSyncs.inc({ result: 'success' });
-      m.firewallChanges.inc(res.changes);
-      for (const cmd of res.script.split('\n').filter(Boolean)) logChange(`nft ${shorten(cmd)}`, nftOpLabel(cmd), m, true);
-      for (const line of res.compat ?? []) logChange(line, 'iptables.compat', m, true);
-      return res;
-    },
+  const audit: Firewall = {
+    sync: (model) => audited(m, 'sync', () => fw.sync(model)),
     plan: (model) => fw.plan(model),
     render: (model) => fw.render(model),
     invalidate: () => fw.invalidate(),
@@ -58,4 +63,10 @@ export function auditFirewall(fw: Firewall, m: AuditMetrics): Firewall {
       return removed;
     },
   };
+  // Per-attachment port changes (FirewallSync's fast path) are firewall changes like any other.
+  const syncPorts = fw.syncPorts?.bind(fw);
+  if (syncPorts) {
+    audit.syncPorts = (changes) => audited(m, 'port change', () => syncPorts(changes));
+  }
+  return audit;
 }

@@ -51,7 +51,7 @@ export async function cleanupCommand(args: string[]): Promise<number> {
     host.close();
   }
   await firewall.remove();
-  for (const f of ['state.json', 'status', 'sandboxes', 'problems.json', 'agent.lock', 'agent-health']) rmSync(join(stateDir, f), { recursive: true, force: true });
+  for (const f of ['state.json', 'state.journal', 'status', 'sandboxes', 'problems.json', 'agent.lock', 'agent-health']) rmSync(join(stateDir, f), { recursive: true, force: true });
   console.log(`removed ${gc.links.length} links, ${ops.filter((o) => o.op === 'netns.del').length} namespaces, nodenet firewall tables, state in ${stateDir}`);
   return 0;
 }

@@ -1,8 +1,6 @@
 // `nodenet explain FROM TO`: why a packet from a sandbox (or attachment, the host, the outside)
 // reaches a destination or not, walked through the node's realized state, with the rule or
 // setting that decides. Reads only: the kernel, the nftables ruleset, the state dir.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createKernelDataplane } from '../dataplane/kernel.js';
 import { explain } from '../explain/explain.js';
 import { annotateIptables } from '../explain/nft/iptables-text.js';
@@ -11,7 +9,7 @@ import { renderExplanation } from '../explain/render.js';
 import { resolveDest, resolveSource, ResolveError } from '../explain/resolve.js';
 import type { Explanation } from '../explain/trace.js';
 import { dataplaneViews, indexObjects } from '../explain/world.js';
-import { emptyLedger, type LedgerData } from '../state/ledger.js';
+import { readLedgerFiles, type LedgerData } from '../state/ledger.js';
 import { readStatusFiles } from '../status/file-sink.js';
 import { COMMON_OPTIONS, DEFAULTS, UsageError, absoluteDir, parse } from './options.js';
 
@@ -32,10 +30,9 @@ Exit status: 0 reachable, 3 blocked, 4 undecided, 2 bad arguments, 1 error.
 const EXIT = { reachable: 0, blocked: 3, unknown: 4 } as const;
 
 function readLedger(stateDir: string): LedgerData {
-  const path = join(stateDir, 'state.json');
-  if (!existsSync(path)) return emptyLedger();
-  // Read-only on purpose: Ledger.load() would move an unreadable file aside.
-  return { ...emptyLedger(), ...(JSON.parse(readFileSync(path, 'utf8')) as Partial<LedgerData>) } as LedgerData;
+  // Read-only on purpose: Ledger.load() would move an unreadable file aside. The journal holds
+  // the changes since the snapshot.
+  return readLedgerFiles(stateDir);
 }
 
 export async function explainOnce(opts: { stateDir: string; from: string; to: string }): Promise<Explanation> {

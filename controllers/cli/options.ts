@@ -8,7 +8,7 @@ export const DEFAULTS = {
   netnsDir: process.env.NODENET_NETNS_DIR ?? '/run/netns',
   metricsAddr: '127.0.0.1:9753',
   resync: '60s',
-  concurrency: '8',
+  concurrency: '64',
 };
 
 export const COMMON_OPTIONS = {

@@ -20,11 +20,11 @@ export function declaredAttachments(dir: string, netnsDirs: string[]): Map<strin
   return out;
 }
 
-/** state.json.corrupt-<ms> files left in stateDir by Ledger.load. */
+/** state.json.corrupt-<ms> and state.journal.corrupt-<ms> files left in stateDir by Ledger.load. */
 export function corruptLeftovers(stateDir: string): string[] {
   try {
     return readdirSync(stateDir)
-      .filter((f) => f.startsWith('state.json.corrupt-'))
+      .filter((f) => f.startsWith('state.json.corrupt-') || f.startsWith('state.journal.corrupt-'))
       .map((f) => join(stateDir, f));
   } catch {
     return [];

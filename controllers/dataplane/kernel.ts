@@ -5,19 +5,27 @@ import { native } from './netlink/native.js';
 import { opNotifier } from './op-events.js';
 import { isNetns, listNetnsIn } from './netns.js';
 import { KernelSession } from './kernel/session.js';
+import { hostPass } from './kernel/host-view.js';
 import { inspectNetnsPath } from './netns-inspect.js';
 
 export function createKernelDataplane(): Dataplane {
   const { notify, onOp } = opNotifier();
-  return {
+  // The agent's own namespace never goes away: one socket serves every session there (each
+  // request is a complete synchronous round trip, and replies are matched by sequence number).
+  // Saves a socket open and close per reconcile; namespaces other than ours are never cached,
+  // since an open socket would keep a deleted namespace alive.
+  let host: KernelSession | undefined;
+  const hostSession = (): KernelSession => (host ??= new KernelSession(undefined, notify, { shared: true }));
+  const dp: Dataplane = {
     session(ns?: string): NetnsSession {
-      if (ns !== undefined && !isNetns(ns)) throw new NetnsMissingError(ns);
+      if (ns === undefined) return hostSession();
+      // No isNetns() first: opening the socket fails for anything but a network namespace, and
+      // the check below then tells "missing" from other failures.
       try {
         return new KernelSession(ns, notify);
       } catch (cause) {
-        // The namespace can vanish between the check and the socket: same answer as the check.
-        if (ns !== undefined && !isNetns(ns)) throw new NetnsMissingError(ns, { cause });
-        throw new Error(`open netlink session in ${ns ?? 'the agent namespace'}`, { cause });
+        if (!isNetns(ns)) throw new NetnsMissingError(ns, { cause });
+        throw new Error(`open netlink session in ${ns}`, { cause });
       }
     },
     isNetns,
@@ -25,5 +33,7 @@ export function createKernelDataplane(): Dataplane {
     prepareNetnsDir: (dir) => native().prepareNetnsDir(dir),
     listNetns: (dir) => listNetnsIn(dir),
     onOp,
+    pass: () => hostPass(dp, hostSession),
   };
+  return dp;
 }

@@ -238,6 +238,11 @@ export interface Dataplane {
   listNetns(dir: string): string[];
   /** Subscribes to every change applied (audit log, metrics, op counting); returns unsubscribe. */
   onOp(listener: (ev: OpEvent) => void): () => void;
+  /**
+   * Optional: a dataplane for one pass over every object (a resync), which may answer reads of
+   * the agent's namespace from one listing until the first change made there; end() releases it.
+   */
+  pass?(): { dp: Dataplane; end(): void; stale(): void };
 }
 
 /** Human-readable, ip(8)-like text of an op, for plans, logs and errors. */

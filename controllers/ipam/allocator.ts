@@ -51,7 +51,7 @@ export class Ipam {
   }
 
   count(network: string): number {
-    return Object.keys(this.ledger.allocations(network)).length;
+    return this.ledger.allocationCount(network);
   }
 
   /** The owner's address in this pool: kept if still valid, moved if a different static one is asked for. */

@@ -105,6 +105,11 @@ export function setRunner(r: Runner): Runner {
   return prev;
 }
 
+/** True while the real process runner is in place (no test has replaced it). */
+export function isDefaultRunner(): boolean {
+  return current === spawnRunner;
+}
+
 /** Runs argv; resolves with the result whatever the exit code. */
 export function run(req: ExecRequest): Promise<ExecResult> {
   return current(req);
@@ -125,16 +130,28 @@ export interface RunningProcess {
   waitFor(text: string, timeoutMs?: number): Promise<void>;
   /** Sends a signal and resolves with the exit code once the process has exited. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends a signal to a running process (e.g. SIGHUP); no-op once it has exited. */
+  signal(signal: NodeJS.Signals): void;
   exited: Promise<number | null>;
 }
 
+export interface StartOptions {
+  /**
+   * Receives the output as it arrives (stdout and stderr). With it the output is not kept
+   * (output() stays empty): for processes that log a lot over a long life, like a benchmarked agent.
+   */
+  onOutput?(text: string): void;
+}
+
 /** Starts a long-running process (an agent, a test server); argv only, never a shell. */
-export function startProcess(argv: readonly string[]): RunningProcess {
+export function startProcess(argv: readonly string[], opts: StartOptions = {}): RunningProcess {
   const child = spawnArgv(argv, 'ignore');
   let out = '';
   const waiters: (() => void)[] = [];
   const onData = (d: Buffer): void => {
-    out += d.toString('utf8');
+    const text = d.toString('utf8');
+    if (opts.onOutput) opts.onOutput(text);
+    else out += text;
     for (const w of waiters.splice(0)) w();
   };
   child.stdout.on('data', onData);
@@ -166,6 +183,9 @@ export function startProcess(argv: readonly string[]): RunningProcess {
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
+    },
+    signal: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
   };
 }

@@ -2,6 +2,7 @@
 // "nothing happened" rather than "no data".
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { KINDS } from '../../api/v1alpha1/types.js';
+import { spawnCount } from '../lib/exec.js';
 
 export interface Metrics {
   registry: Registry;
@@ -14,11 +15,14 @@ export interface Metrics {
   firewallChanges: Counter;
   driftRepairs: Counter<'kind'>;
   invalidObjects: Gauge;
+  processesSpawned: Counter;
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'nodenet_process_' });
+  // The event-loop lag histogram samples with a timer at this resolution; prom-client's default
+  // (10 ms) wakes an idle agent 100 times a second. Once a second is plenty for a node agent.
+  collectDefaultMetrics({ register: registry, prefix: 'nodenet_process_', eventLoopMonitoringPrecision: 1000 });
   const m: Metrics = {
     registry,
     reconciles: new Counter({ name: 'nodenet_reconcile_total', help: 'Reconciles by kind and result (success, error, requeue).', labelNames: ['kind', 'result'], registers: [registry] }),
@@ -36,6 +40,16 @@ export function createMetrics(): Metrics {
     firewallChanges: new Counter({ name: 'nodenet_firewall_changes_total', help: 'nftables rule/element changes applied.', registers: [registry] }),
     driftRepairs: new Counter({ name: 'nodenet_drift_repairs_total', help: 'Out-of-band changes to nodenet-owned state that were repaired.', labelNames: ['kind'], registers: [registry] }),
     invalidObjects: new Gauge({ name: 'nodenet_invalid_objects', help: 'Declared objects rejected by validation.', registers: [registry] }),
+    // Read at scrape time from the one module that spawns, so no caller can forget to count.
+    processesSpawned: new Counter({
+      name: 'nodenet_processes_spawned_total',
+      help: 'Processes the agent started (nft, iptables-restore...).',
+      registers: [registry],
+      collect(this: Counter) {
+        this.reset();
+        this.inc(spawnCount());
+      },
+    }),
   };
   for (const kind of KINDS) {
     for (const result of ['success', 'error', 'requeue']) m.reconciles.inc({ kind, result }, 0);

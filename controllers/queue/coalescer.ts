@@ -9,13 +9,15 @@ export class Coalescer<T> {
   constructor(private readonly task: () => Promise<T>) {}
 
   request(): Promise<T> {
+    // A queued run has not started yet, so it covers this request too. Checked first: between a
+    // run's end and the queued run's start, `running` is already clear, and starting another
+    // run there would make two run at once.
+    if (this.pending) return this.pending;
     if (!this.running) return this.start();
-    if (!this.pending) {
-      this.pending = this.running.then(
-        () => this.start(),
-        () => this.start(),
-      );
-    }
+    this.pending = this.running.then(
+      () => this.start(),
+      () => this.start(),
+    );
     return this.pending;
   }
 

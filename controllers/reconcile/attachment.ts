@@ -31,8 +31,9 @@ import { mayJoin } from '../../api/v1alpha1/tenancy.js';
 export async function reconcileAttachment(ctx: EngineContext, key: string): Promise<Result | void> {
   const desired = ctx.store.get(key);
   if (!desired) {
-    await detach(ctx, key, { release: true });
+    const { pending } = await detach(ctx, key, { release: true, awaitDyingNamespace: true });
     await ctx.status.remove(key);
+    if (pending) return { requeueAfterMs: DYING_RECHECK_MS };
     ctx.onTeardown?.(key);
     return;
   }
@@ -134,7 +135,7 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
   const plan = planAttachment(d, obs);
   if ('conflict' in plan) return notReady(ctx, desired, 'Conflict', plan.conflict);
   applySteps(ctx.dp, plan.steps);
-  await ctx.firewall.sync();
+  await ctx.firewall.sync(key);
   const owned = ownedByAttachment({ dp: ctx.dp, d, observed: plan.recreate ? undefined : obs, net, object: desired.object as Attachment });
   if (!prev) ctx.enqueue(net.key); // its status counts allocations
   if (!prev || prev.ipv4 !== rec.ipv4 || JSON.stringify(prev.aliases) !== JSON.stringify(rec.aliases)) {
@@ -201,11 +202,14 @@ function observeAttachment(ctx: EngineContext, d: AttachmentDesired): Attachment
     host = ctx.dp.session();
     inner = ctx.dp.session(d.netnsPath);
     const hostLink = host.getLink(d.hostIf);
-    const peer = inner.getLink(d.ifName);
-    const lo = inner.getLink('lo');
+    const hairpin = hostLink ? host.getBridgePort(hostLink.index)?.hairpin : undefined;
+    // A sandbox holds a handful of links: one dump answers for both the peer and lo.
+    const links = inner.listLinks();
+    const peer = links.find((l) => l.name === d.ifName);
+    const lo = links.find((l) => l.name === 'lo');
     return {
       host: hostLink,
-      hairpin: hostLink ? host.getBridgePort(hostLink.index)?.hairpin : undefined,
+      hairpin,
       bridge: host.getLink(d.bridge),
       peer,
       peerAddrs: peer ? inner.listAddrs({ index: peer.index }).filter((x) => x.scope === 0) : [],
@@ -220,32 +224,72 @@ function observeAttachment(ctx: EngineContext, d: AttachmentDesired): Attachment
   }
 }
 
-/** Removes the attachment's kernel objects; release=true also frees its addresses and forgets it. */
-export async function detach(ctx: EngineContext, key: string, opts: { release: boolean }): Promise<void> {
+/** How often a deleted attachment whose namespace is dying checks that its veth is gone. */
+export const DYING_RECHECK_MS = 1000;
+/** After this long, a veth whose namespace should have died (a process still holds it) is deleted by hand. */
+export const DYING_GRACE_MS = 5000;
+const dyingSince = new WeakMap<EngineContext, Map<string, number>>();
+
+/** Deleted attachments whose record and addresses wait for their dying namespace to take the veth. */
+export function pendingTeardowns(ctx: EngineContext): string[] {
+  return [...(dyingSince.get(ctx)?.keys() ?? [])].filter((k) => !ctx.store.get(k) && ctx.ledger.get('attachments', k) !== undefined);
+}
+
+/**
+ * The attachment's namespace is going away: its sandbox is no longer declared and we created the
+ * namespace (the sandbox's teardown deletes it), or it is already unmounted. The kernel then
+ * destroys the veth with the namespace, in one batch with every other dying namespace, where
+ * deleting it here would cost a kernel grace period (~20 ms) per veth.
+ */
+function namespaceDying(ctx: EngineContext, rec: AttachmentRecord): boolean {
+  const sb = ctx.ledger.get('sandboxes', rec.sandbox);
+  if (sb) return sb.created && sb.netnsPath === rec.netnsPath && !ctx.store.get(rec.sandbox);
+  return !ctx.dp.isNetns(rec.netnsPath);
+}
+
+/**
+ * Removes the attachment's kernel objects; release=true also frees its addresses and forgets it.
+ * With awaitDyingNamespace, a veth whose namespace is dying is left to the kernel: the result is
+ * pending (addresses and record kept) until it is gone, or deleted by hand after DYING_GRACE_MS.
+ */
+export async function detach(ctx: EngineContext, key: string, opts: { release: boolean; awaitDyingNamespace?: boolean }): Promise<{ pending: boolean }> {
   const rec = ctx.ledger.get('attachments', key);
-  if (rec?.hostInterface) {
+  let pending = false;
+  const since = dyingSince.get(ctx) ?? new Map<string, number>();
+  dyingSince.set(ctx, since);
+  const first = since.get(key);
+  const dying = opts.awaitDyingNamespace === true && rec?.hostInterface !== undefined && namespaceDying(ctx, rec);
+  if (dying && (first === undefined || Date.now() - first < DYING_RECHECK_MS)) {
+    // No kernel read until the recheck is due: while namespaces die the kernel holds the locks
+    // a link lookup needs, and the answer is known anyway (the veth is still there).
+    since.set(key, first ?? Date.now());
+    pending = true;
+  } else if (rec?.hostInterface) {
     const host = ctx.dp.session();
     try {
       const link = host.getLink(rec.hostInterface);
       if (link && link.alias === markerOf(key)) {
-        applySteps(ctx.dp, [{ name: `delete veth ${rec.hostInterface}`, ns: undefined, ops: [{ op: 'link.del', ref: { index: link.index } }] }]);
+        if (dying && Date.now() - first! < DYING_GRACE_MS) pending = true;
+        else applySteps(ctx.dp, [{ name: `delete veth ${rec.hostInterface}`, ns: undefined, ops: [{ op: 'link.del', ref: { index: link.index } }] }]);
       }
     } finally {
       host.close();
     }
   }
+  if (!pending) dyingSince.get(ctx)?.delete(key);
   if (rec && !rec.hostInterface) removeSandboxLink(ctx, key, rec);
-  if (!rec) return;
-  if (opts.release) {
+  if (!rec) return { pending };
+  if (opts.release && !pending) {
     ctx.ipam.release(rec.network, key);
     ctx.ledger.delete('attachments', key);
     ctx.enqueue(`Network/${rec.network}`);
   }
   await ctx.ledger.commit();
-  await ctx.firewall.sync();
+  await ctx.firewall.sync(key);
   ctx.enqueue(rec.sandbox);
   for (const sibling of ctx.store.attachmentsOfSandbox(rec.sandbox)) if (sibling !== key) ctx.enqueue(sibling);
   if (rec.aliases?.length) enqueuePeersOnNetwork(ctx, rec.network, rec.sandbox);
+  return { pending };
 }
 
 export function enqueuePeersOnNetwork(ctx: EngineContext, network: string, exceptSandbox: string): void {
@@ -267,6 +311,8 @@ async function refuseNamespace(ctx: EngineContext, opts: { desired: DesiredObjec
 }
 
 export async function notReady(ctx: EngineContext, desired: DesiredObject, reason: string, message: string): Promise<void> {
+  // An attachment that stops being converged (a conflict it now loses...) unpublishes its ports now.
+  if (ctx.firewall.publishes(desired.key)) await ctx.firewall.sync(desired.key);
   await report(ctx, desired, { ready: false, reason, message });
 }
 

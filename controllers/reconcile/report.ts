@@ -50,5 +50,9 @@ export async function report(ctx: EngineContext, desired: DesiredObject, outcome
     status: { observedGeneration: generation, conditions, ...(outcome.facts ?? {}) },
     updatedAt: ctx.now(),
   };
-  await ctx.status.put(desired.key, rec);
+  try {
+    await ctx.status.put(desired.key, rec);
+  } finally {
+    ctx.drift?.reported?.(desired.key);
+  }
 }

@@ -1,6 +1,6 @@
 // The files a sandbox's processes mount as /etc/hostname, /etc/hosts and /etc/resolv.conf.
 // They live in nodenet's state dir; content is rendered from the declared and realized state.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseIp, isLoopback } from '../../api/ip.js';
 import type { SandboxDns } from '../../api/v1alpha1/types.js';
 
@@ -74,9 +74,18 @@ export function parseResolvConf(text: string): { nameservers: string[]; search: 
   return out;
 }
 
+const hostFiles = new Map<string, { id: string; text: string }>();
+
+/** The host's file, read again only when its identity changed (every sandbox reconcile asks). */
 function readOptional(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    const st = statSync(path);
+    const id = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    const hit = hostFiles.get(path);
+    if (hit?.id === id) return hit.text;
+    const text = readFileSync(path, 'utf8');
+    hostFiles.set(path, { id, text });
+    return text;
   } catch {
     return '';
   }

@@ -1,6 +1,7 @@
 // Sandbox reconciler: the network namespace (created under the netns dir, or adopted by path),
 // loopback up with our ownership marker, and the hostname/hosts/resolv.conf files.
-import { existsSync, lstatSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
+import { rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Attachment, Sandbox } from '../../api/v1alpha1/types.js';
 import type { KernelOp } from '../dataplane/types.js';
@@ -8,16 +9,18 @@ import { keyOfMarker, markerOf } from '../model/names.js';
 import { markerRefusal, netnsPathRefusal, type AdoptRefusal } from './netns-check.js';
 import { resolveSandbox, type ResolvedSandbox as RSandbox } from '../../api/v1alpha1/defaults.js';
 import type { Result } from '../queue/workqueue.js';
-import { writeFileAtomic } from '../state/atomic-file.js';
 import { safeJoin } from '../state/safe-path.js';
 import { parseKey } from '../store/keys.js';
 import type { EngineContext } from './context.js';
 import { report } from './report.js';
 import { renderHosts, renderResolvConf, type HostsEntry } from './sandbox-files.js';
 import { applySteps, type Step } from './steps.js';
+import { forgetDir, writeIfChanged as writeFile } from './file-writer.js';
 import { ownedBySandbox } from '../ownership/reconciled.js';
 import { hostNetnsPath, usesHostNetwork } from './drivers/shared-netns.js';
 import type { DesiredObject } from '../store/desired.js';
+
+const SANDBOX_FILES = ['hostname', 'hosts', 'resolv.conf'] as const;
 
 export function sandboxFilesDir(stateDir: string, key: string): string {
   const { namespace, name } = parseKey(key);
@@ -42,7 +45,7 @@ export async function reconcileSandbox(ctx: EngineContext, key: string): Promise
     await report(ctx, desired, { ready: false, reason: ensured.reason, message: ensured.problem });
     return ensured.retryMs ? { requeueAfterMs: ensured.retryMs } : undefined;
   }
-  const files = writeFiles(ctx, key, sb);
+  const files = await writeFiles(ctx, key, sb);
   if (ensured.created) for (const a of ctx.store.attachmentsOfSandbox(key)) ctx.enqueue(a);
   await report(ctx, desired, {
     ready: true,
@@ -64,7 +67,7 @@ export async function reconcileSandbox(ctx: EngineContext, key: string): Promise
 
 /** A sandbox on a host-driver network has no namespace of its own: it uses the node's. */
 async function reportHostNetwork(ctx: EngineContext, desired: DesiredObject, key: string, sb: RSandbox): Promise<void> {
-  const files = writeFiles(ctx, key, sb);
+  const files = await writeFiles(ctx, key, sb);
   const moved = ctx.status.get(key)?.status.hostNetwork !== true;
   await report(ctx, desired, {
     ready: true,
@@ -171,15 +174,15 @@ function readLo(ctx: EngineContext, path: string): { up: boolean; alias: string 
   }
 }
 
-function writeFiles(ctx: EngineContext, key: string, sb: RSandbox): { hostname: string; hosts: string; resolv: string; dnsFallback: boolean } {
+async function writeFiles(ctx: EngineContext, key: string, sb: RSandbox): Promise<{ hostname: string; hosts: string; resolv: string; dnsFallback: boolean }> {
   const dir = sandboxFilesDir(ctx.config.stateDir, key);
   const resolv = renderResolvConf(sb.dns, ctx.config.hostResolvConf);
   const files = {
-    hostname: [join(dir, 'hostname'), sb.hostname + '\n'],
-    hosts: [join(dir, 'hosts'), renderHosts(hostsEntries(ctx, key, sb))],
-    resolv: [join(dir, 'resolv.conf'), resolv.text],
+    hostname: [join(dir, SANDBOX_FILES[0]), sb.hostname + '\n'],
+    hosts: [join(dir, SANDBOX_FILES[1]), renderHosts(hostsEntries(ctx, key, sb))],
+    resolv: [join(dir, SANDBOX_FILES[2]), resolv.text],
   } as const;
-  for (const [path, text] of Object.values(files)) writeIfChanged(path, text, ctx.config.dryRun);
+  await Promise.all(Object.values(files).map(([path, text]) => writeIfChanged(path, text, ctx.config.dryRun)));
   return { hostname: files.hostname[0], hosts: files.hosts[0], resolv: files.resolv[0], dnsFallback: resolv.fallback };
 }
 
@@ -199,7 +202,8 @@ function hostsEntries(ctx: EngineContext, key: string, sb: RSandbox): HostsEntry
     own.push({ ip: rec.ipv4.split('/')[0]!, names: [sb.hostname, ...(a.spec.aliases ?? [])] });
   }
   for (const net of [...networks].sort()) {
-    for (const ak of ctx.store.attachmentsOfNetwork(net).sort()) {
+    // Only aliased attachments appear in other sandboxes' hosts files: walk those, not the network.
+    for (const ak of ctx.store.aliasedOfNetwork(net).sort()) {
       const a = ctx.store.get(ak)?.object as Attachment | undefined;
       const rec = ctx.ledger.get('attachments', ak);
       if (!a?.spec.aliases?.length || !rec?.ipv4 || rec.sandbox === key) continue;
@@ -209,14 +213,19 @@ function hostsEntries(ctx: EngineContext, key: string, sb: RSandbox): HostsEntry
   return [...own, ...peers, ...sb.extraHosts.map((h) => ({ ip: h.ip, names: [h.hostname] }))];
 }
 
-function writeIfChanged(path: string, text: string, dryRun: boolean | undefined): void {
-  if (dryRun) return;
+async function writeIfChanged(path: string, text: string, dryRun: boolean | undefined): Promise<void> {
+  if (!dryRun) await writeFile(path, text);
+}
+
+/** The files we write, then the folder; a walk only if someone put more in it. */
+async function removeFiles(dir: string): Promise<void> {
+  forgetDir(dir);
+  await Promise.all(SANDBOX_FILES.map((f) => rm(join(dir, f), { force: true })));
   try {
-    if (readFileSync(path, 'utf8') === text) return;
-  } catch {
-    // absent: write it
+    await rmdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') await rm(dir, { recursive: true, force: true });
   }
-  writeFileAtomic(path, text, { mode: 0o644 });
 }
 
 async function dropNamespace(ctx: EngineContext, key: string): Promise<void> {
@@ -235,9 +244,9 @@ async function teardownSandbox(ctx: EngineContext, key: string): Promise<void> {
   // kernel operation instead of one per attachment. Attachments then release their addresses.
   if (ctx.ledger.get('sandboxes', key)) {
     await dropNamespace(ctx, key);
-    for (const a of ctx.ledger.keys('attachments')) if (ctx.ledger.get('attachments', a)?.sandbox === key) ctx.enqueue(a);
+    for (const a of ctx.ledger.attachmentsOfSandbox(key)) ctx.enqueue(a);
   }
-  if (!ctx.config.dryRun) rmSync(sandboxFilesDir(ctx.config.stateDir, key), { recursive: true, force: true });
+  if (!ctx.config.dryRun) await removeFiles(sandboxFilesDir(ctx.config.stateDir, key));
   await ctx.status.remove(key);
   ctx.onTeardown?.(key);
 }

@@ -2,6 +2,7 @@
 // directory. A reader sees the old content or the new, never a torn mix; an error (disk full)
 // leaves the old file intact and removes the temp file.
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { failpoint } from '../lib/failpoint.js';
 
@@ -40,5 +41,34 @@ function fsyncDir(dir: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** writeFileAtomic with the writes and fsyncs on the thread pool: other work runs meanwhile. */
+export async function writeFileAtomicAsync(path: string, data: string | Buffer, opts: AtomicWriteOptions = {}): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(tmp, 'w', opts.mode ?? 0o600);
+    await fh.writeFile(data);
+    if (opts.durable) await fh.sync();
+    await fh.close();
+    fh = undefined;
+    failpoint('file-rename', path);
+    await rename(tmp, path);
+    if (opts.durable) {
+      const d = await open(dir, 'r');
+      try {
+        await d.sync();
+      } finally {
+        await d.close();
+      }
+    }
+  } catch (err) {
+    await fh?.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw new Error(`write ${path}`, { cause: err });
   }
 }

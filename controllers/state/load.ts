@@ -8,7 +8,7 @@ import type { Dataplane } from '../dataplane/types.js';
 import { errorText, log } from '../lib/log.js';
 import { isOurMarker } from '../model/names.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { Ledger, LedgerCorruptError } from './ledger.js';
+import { discardJournal, Ledger, LedgerCorruptError } from './ledger.js';
 import { rebuildLedger, type RebuildHint } from './rebuild.js';
 
 export interface RebuildReport {
@@ -73,6 +73,9 @@ export function loadLedger(opts: LoadLedgerOptions): LoadedLedger {
       s.close();
     }
   }
+  // The journal's changes were made to the lost state, not to this one.
+  const staleJournal = discardJournal(opts.stateDir);
+  if (staleJournal) log.warn('journal of the lost state moved aside', { movedTo: staleJournal });
   try {
     writeFileAtomic(path, JSON.stringify(result.data), { durable: true });
   } catch (err) {

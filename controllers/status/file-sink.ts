@@ -1,7 +1,8 @@
 // File-mode status: one JSON file per object under <stateDir>/status, never in the user's files.
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { writeFileAtomicAsync } from '../state/atomic-file.js';
 import { safeJoin } from '../state/safe-path.js';
 import type { StatusRecord, StatusSink } from './record.js';
 
@@ -28,12 +29,15 @@ export class FileStatusSink implements StatusSink {
     return readStatusFiles(this.stateDir);
   }
 
+  // On the thread pool: creating files is costly on some disks, and the agent's thread has kernel
+  // work to do meanwhile. The work queue never runs one key twice at once, so writes of one
+  // key's file never race.
   async write(key: string, rec: StatusRecord): Promise<void> {
-    writeFileAtomic(statusPath(this.stateDir, key), JSON.stringify(rec, null, 2) + '\n');
+    await writeFileAtomicAsync(statusPath(this.stateDir, key), JSON.stringify(rec, null, 2) + '\n');
   }
 
   async remove(key: string): Promise<void> {
-    rmSync(statusPath(this.stateDir, key), { force: true });
+    await rm(statusPath(this.stateDir, key), { force: true });
   }
 }
 

@@ -7,6 +7,7 @@ import type { StatusRecord, StatusSink } from './record.js';
 
 export class StatusStore {
   private readonly records = new Map<string, StatusRecord>();
+  private readonly texts = new Map<string, string>();
   private readonly listeners: ((key: string, rec: StatusRecord | undefined) => void)[] = [];
 
   constructor(private readonly sink: StatusSink) {}
@@ -43,10 +44,13 @@ export class StatusStore {
   /** Stores and persists rec if it differs from what is stored (updatedAt aside). */
   async put(key: string, rec: StatusRecord): Promise<boolean> {
     const prev = this.records.get(key);
-    if (prev && sameExceptTime(prev, rec)) return false;
+    const text = comparable(rec);
+    // The stored record's text is kept, so a re-check of an unchanged object serializes once.
+    if (prev && (this.texts.get(key) ?? comparable(prev)) === text) return false;
     // Written first: a failed write (disk full) must not look done, or it would never be retried.
     await this.sink.write(key, rec);
     this.records.set(key, rec);
+    this.texts.set(key, text);
     for (const l of this.listeners) l(key, rec);
     return true;
   }
@@ -55,6 +59,7 @@ export class StatusStore {
     const prev = this.records.get(key);
     if (!prev) return;
     this.records.delete(key);
+    this.texts.delete(key);
     await this.sink.remove(key, prev);
     for (const l of this.listeners) l(key, undefined);
   }
@@ -64,6 +69,7 @@ export function keyOfRecord(rec: Pick<StatusRecord, 'kind' | 'namespace' | 'name
   return rec.namespace ? `${rec.kind}/${rec.namespace}/${rec.name}` : `${rec.kind}/${rec.name}`;
 }
 
-function sameExceptTime(a: StatusRecord, b: StatusRecord): boolean {
-  return JSON.stringify({ ...a, updatedAt: '' }) === JSON.stringify({ ...b, updatedAt: '' });
+/** A record as text, updatedAt aside: two records are the same report when these are equal. */
+function comparable(r: StatusRecord): string {
+  return JSON.stringify({ ...r, updatedAt: '' });
 }

@@ -2,6 +2,7 @@
 // the cross-object conflicts among them. Sources apply batches; listeners get the changed keys.
 import type { FieldError, Origin, Resource, Attachment } from '../../api/v1alpha1/types.js';
 import { keyOf, sandboxKeyOf } from './keys.js';
+import { ConflictTracker, type CrossValidator, type ResourcesOf } from './conflicts.js';
 
 export interface DesiredObject {
   key: string;
@@ -19,17 +20,24 @@ export interface Change {
 }
 
 /** Decides conflicts that span objects; returns the losers with their errors. */
-export type CrossValidator = (objects: readonly Resource[]) => readonly { key: string; errors: FieldError[] }[];
+export type { CrossValidator } from './conflicts.js';
 
 export class DesiredStore {
   private readonly objects = new Map<string, DesiredObject>();
+  /** The same objects per kind, in the same order: list(kind) without a walk over everything. */
+  private readonly byKind = new Map<string, Map<string, DesiredObject>>();
   private readonly byNetwork = new Map<string, Set<string>>();
   private readonly bySandbox = new Map<string, Set<string>>();
+  /** Attachments with aliases, per network: what every hosts file on that network lists. */
+  private readonly aliasedByNetwork = new Map<string, Set<string>>();
   private readonly staticV4 = new Map<string, Map<string, string>>();
-  private conflicts = new Map<string, FieldError[]>();
+  private readonly conflicts: ConflictTracker;
   private readonly listeners: ((changes: Change[]) => void)[] = [];
 
-  constructor(private readonly crossValidate: CrossValidator) {}
+  /** `resources` lets a batch re-judge only the objects it can affect (see ConflictTracker). */
+  constructor(crossValidate: CrossValidator, resources?: ResourcesOf) {
+    this.conflicts = new ConflictTracker(crossValidate, resources);
+  }
 
   get(key: string): DesiredObject | undefined {
     return this.objects.get(key);
@@ -40,11 +48,16 @@ export class DesiredStore {
   }
 
   list<K extends Resource['kind']>(kind: K): DesiredObject[] {
-    return [...this.objects.values()].filter((o) => o.object.kind === kind);
+    return [...(this.byKind.get(kind)?.values() ?? [])];
   }
 
   attachmentsOfNetwork(network: string): string[] {
     return [...(this.byNetwork.get(network) ?? [])];
+  }
+
+  /** Attachments of a network that declare aliases (a subset of attachmentsOfNetwork). */
+  aliasedOfNetwork(network: string): string[] {
+    return [...(this.aliasedByNetwork.get(network) ?? [])];
   }
 
   attachmentsOfSandbox(sandboxKey: string): string[] {
@@ -77,6 +90,7 @@ export class DesiredStore {
       if (!old) continue;
       this.unindex(old);
       this.objects.delete(key);
+      this.byKind.get(old.object.kind)?.delete(key);
       changes.push({ key, old });
     }
     for (const obj of puts) {
@@ -86,7 +100,9 @@ export class DesiredStore {
         continue;
       }
       if (old) this.unindex(old);
+      if (old && old.object.kind !== obj.object.kind) this.byKind.get(old.object.kind)?.delete(obj.key);
       this.objects.set(obj.key, obj);
+      (this.byKind.get(obj.object.kind) ?? this.byKind.set(obj.object.kind, new Map()).get(obj.object.kind)!).set(obj.key, obj);
       this.index(obj);
       changes.push({ key: obj.key, old, new: obj });
     }
@@ -100,17 +116,12 @@ export class DesiredStore {
   }
 
   private recomputeConflicts(already: Set<string>): Change[] {
-    const next = new Map<string, FieldError[]>();
-    for (const loser of this.crossValidate([...this.objects.values()].map((o) => o.object))) next.set(loser.key, loser.errors);
     const changed: Change[] = [];
-    for (const key of new Set([...this.conflicts.keys(), ...next.keys()])) {
+    for (const key of this.conflicts.update(this.objects, already).keys()) {
       if (already.has(key)) continue;
-      if (JSON.stringify(this.conflicts.get(key) ?? []) !== JSON.stringify(next.get(key) ?? [])) {
-        const cur = this.objects.get(key);
-        if (cur) changed.push({ key, old: cur, new: cur, reportOnly: true });
-      }
+      const cur = this.objects.get(key);
+      if (cur) changed.push({ key, old: cur, new: cur, reportOnly: true });
     }
-    this.conflicts = next;
     return changed;
   }
 
@@ -119,6 +130,7 @@ export class DesiredStore {
     const a = o.object;
     addTo(this.byNetwork, a.spec.network, o.key);
     addTo(this.bySandbox, sandboxKeyOf(a), o.key);
+    if (a.spec.aliases?.length) addTo(this.aliasedByNetwork, a.spec.network, o.key);
     if (a.spec.ipv4Address) {
       let m = this.staticV4.get(a.spec.network);
       if (!m) this.staticV4.set(a.spec.network, (m = new Map()));
@@ -131,6 +143,7 @@ export class DesiredStore {
     const a: Attachment = o.object;
     removeFrom(this.byNetwork, a.spec.network, o.key);
     removeFrom(this.bySandbox, sandboxKeyOf(a), o.key);
+    removeFrom(this.aliasedByNetwork, a.spec.network, o.key);
     this.staticV4.get(a.spec.network)?.delete(o.key);
   }
 }

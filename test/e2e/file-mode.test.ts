@@ -11,6 +11,7 @@ import { REPO_ROOT } from '../helpers/repo.js';
 import { makeOutside, ping, Responders, tcpAsk, inNs, type Outside } from '../helpers/topology.js';
 import { allReady, CLI, startAgent, statusMap, waitStatus, type AgentProcess } from '../helpers/agent-process.js';
 import { run, runOk } from '../../controllers/lib/exec.js';
+import { Ledger } from '../../controllers/state/ledger.js';
 
 const EXTRA = `
 apiVersion: nodenet.io/v1alpha1
@@ -167,7 +168,8 @@ test('deleting the files removes every link, namespace, rule and allocation', as
   assert.deepEqual(remaining, []);
   const tables = (await runOk({ argv: ['nft', 'list', 'tables'] })).stdout;
   assert.doesNotMatch(tables, /nodenet/);
-  const state = JSON.parse(readFileSync(join(dirs.stateDir, 'state.json'), 'utf8')) as { allocations: object; attachments: object };
+  // The state is state.json plus its journal: read it the way the agent does.
+  const state = Ledger.load(dirs.stateDir).snapshot();
   assert.deepEqual(state.allocations, {});
   assert.deepEqual(state.attachments, {});
 });

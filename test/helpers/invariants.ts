@@ -4,12 +4,13 @@
 // namespace that must exist, nothing of ours that must not, the published ports in our nftables
 // table, one owner per address, and the agent's allocations equal to the live attachments.
 // It reports each missing and extra item by name, so a failure says exactly what leaked.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Attachment, Network, Resource, Sandbox } from '../../api/v1alpha1/types.js';
 import { resolveAttachment, resolveNetwork, resolveSandbox } from '../../api/v1alpha1/defaults.js';
 import { hostVethName } from '../../controllers/model/names.js';
 import { run, runOk } from '../../controllers/lib/exec.js';
+import { readLedgerFiles } from '../../controllers/state/ledger.js';
 import { statusMap } from './agent-process.js';
 import { inNs } from './topology.js';
 
@@ -191,7 +192,8 @@ function electGateways(atts: ReturnType<typeof resolveAttachment>[], nets: Map<s
 function checkAllocations(stateDir: string, atts: ReturnType<typeof resolveAttachment>[], ipOf: (k: string) => string | undefined, report: InvariantReport): void {
   let state: { allocations?: Record<string, Record<string, string>>; attachments?: Record<string, unknown> };
   try {
-    state = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as typeof state;
+    // The snapshot plus its journal, read the way the agent loads it (without changing a file).
+    state = readLedgerFiles(stateDir);
   } catch (err) {
     report.problems.push(`state.json unreadable: ${(err as Error).message}`);
     return;

@@ -33,6 +33,8 @@ export interface DriftCondition {
 /** What report() asks while writing an object's conditions. */
 export interface DriftHook {
   conditionFor(key: string, outcome: { ready: boolean; reason: string; message: string }): DriftCondition | undefined;
+  /** The status holding that condition was written (or its write failed): announce the repair now. */
+  reported?(key: string): void;
 }
 
 interface Run {
@@ -66,6 +68,8 @@ export class DriftTracker implements DriftHook {
   private readonly open = new Map<string, Episode>();
   private readonly held = new Map<string, { condition: DriftCondition; until: number }>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** "drift repaired" lines waiting for the status write that shows the repair. */
+  private readonly announce = new Map<string, Record<string, unknown>>();
   private readonly holdMs: number;
   /** Repairs recorded so far (objects and firewall). */
   repairs = 0;
@@ -112,6 +116,13 @@ export class DriftTracker implements DriftHook {
       await this.failed(run, err);
       throw err;
     }
+  }
+
+  reported(key: string): void {
+    const line = this.announce.get(key);
+    if (!line) return;
+    this.announce.delete(key);
+    log.warn('drift repaired', line);
   }
 
   conditionFor(key: string, outcome: { ready: boolean; reason: string; message: string }): DriftCondition | undefined {
@@ -210,7 +221,9 @@ export class DriftTracker implements DriftHook {
     const { describe } = this.context();
     this.repairs++;
     this.metrics.driftRepairs.inc({ kind: parseKey(key).kind });
-    log.warn('drift repaired', {
+    // Logged once the status says so (status files are written off the agent's thread): whoever
+    // reads the line finds Degraded=DriftRepaired in the status.
+    this.announce.set(key, {
       key,
       what,
       trigger: ep.trigger.detail,

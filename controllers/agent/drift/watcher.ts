@@ -5,13 +5,14 @@
 // milliseconds; an event overrun enqueues everything. The reconcilers then re-read the kernel:
 // events only say where to look. Own changes cause events too; they cost one extra reconcile that
 // finds nothing to do, which is what keeps this exact (no guessing which events were ours). The
-// nftables side can tell exactly: the kernel names the committing process.
+// nftables side can tell exactly: the kernel names the committing process (an nft child of ours,
+// or one of our own threads for in-process libnftables transactions).
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Agent } from '../agent.js';
 import { watchKernel, type KernelEvent } from '../../dataplane/monitor.js';
 import { describeChange, watchNftables, type NftTransaction } from '../../dataplane/nft-monitor.js';
-import { isRecentChild } from '../../lib/exec.js';
+import { isOwnNftTransaction } from '../../dataplane/firewall/nft-run.js';
 import { errorText, log } from '../../lib/log.js';
 import { EventOwners, ownerView } from './owners.js';
 import { NsidMap } from './nsids.js';
@@ -85,6 +86,8 @@ export function startDriftWatcher(opts: DriftWatcherOptions): DriftWatcher {
   };
 
   const onKernel = (ev: KernelEvent): void => {
+    // A resync may be answering reads of the agent's namespace from one listing: not any more.
+    if (ev.kind === 'overflow' || (ev.kind === 'link' && ev.nsid === undefined)) agent.hostChanged();
     if (ev.kind === 'overflow') {
       log.warn('kernel event socket overran: checking every object');
       agent.enqueueAll({ source: 'event overflow', detail: 'kernel events were lost', at: Date.now() });
@@ -94,7 +97,7 @@ export function startDriftWatcher(opts: DriftWatcherOptions): DriftWatcher {
     schedule();
   };
   const onNft = (tx: NftTransaction): void => {
-    if (isRecentChild(tx.pid)) return;
+    if (isOwnNftTransaction(tx.pid)) return;
     const ours = tx.changes.filter((c) => c.table === 'nodenet' || ((c.family === 'ip' || c.family === 'ip6') && c.table === 'filter'));
     if (ours.length === 0) return;
     const more = ours.length > 1 ? ` and ${ours.length - 1} more change(s)` : '';

@@ -1,6 +1,7 @@
 // Applies nft command lines as one `nft -f -` transaction: the kernel takes all of it or none.
-import { ExecError, run, runOk } from '../../lib/exec.js';
+import { ExecError } from '../../lib/exec.js';
 import { TABLE_REF } from './ir.js';
+import { nftScript, nftText } from './nft-run.js';
 
 export function scriptOf(commands: string[]): string {
   return commands.length ? commands.join('\n') + '\n' : '';
@@ -9,16 +10,16 @@ export function scriptOf(commands: string[]): string {
 export async function applyNft(commands: string[]): Promise<void> {
   if (commands.length === 0) return;
   try {
-    await runOk({ argv: ['nft', '-f', '-'], input: scriptOf(commands), timeoutMs: 120_000 });
+    const res = await nftScript(scriptOf(commands), 120_000);
+    if (res.code !== 0) throw new ExecError(['nft', '-f', '-'], res);
   } catch (cause) {
     throw new Error(`apply ${commands.length} nft commands to ${TABLE_REF}`, { cause });
   }
 }
 
-/** Deletes our table whether or not it exists (add-then-delete keeps it one idempotent transaction). */
 /** Deletes our table if it exists; true when there was one to delete. */
 export async function deleteTable(): Promise<boolean> {
-  const listed = await run({ argv: ['nft', 'list', 'table', ...TABLE_REF.split(' ')] });
+  const listed = await nftText(['list', 'table', ...TABLE_REF.split(' ')]);
   if (listed.code !== 0) {
     if (/No such file or directory/.test(listed.stderr)) return false;
     throw new ExecError(['nft', 'list', 'table', TABLE_REF], listed);

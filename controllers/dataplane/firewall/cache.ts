@@ -33,9 +33,16 @@ export class KernelCache {
     if (this.compat) return this.compat;
     const gen = this.generation;
     const states = new Map<CompatBinary, CompatState>();
-    if (this.useCompat) for (const b of COMPAT_BINARIES) states.set(b, await readCompat(b));
+    // Both tables at once: each read is a process, and a resync waits for them.
+    const read = this.useCompat ? await Promise.all(COMPAT_BINARIES.map(async (b) => [b, await readCompat(b)] as const)) : [];
+    for (const [b, st] of read) states.set(b, st);
     if (gen === this.generation) this.compat = states;
     return states;
+  }
+
+  /** Our table as last known, without reading the kernel (undefined: unknown). */
+  peek(): KernelTable | null | undefined {
+    return this.table;
   }
 
   /** A token to hand back with what a change made the kernel look like. */

@@ -1,7 +1,8 @@
 // Reads our table back from the kernel (`nft -j list table inet nodenet`) into the same shape
 // the desired side uses. Anything we cannot express safely again (a foreign element, an object
 // kind we never create) is marked, so the planner replaces it instead of echoing it into a script.
-import { ExecError, run } from '../../lib/exec.js';
+import { ExecError } from '../../lib/exec.js';
+import { nftJson } from './nft-run.js';
 import { FAMILY, TABLE } from './ir.js';
 import { parseElement } from './elements.js';
 
@@ -33,7 +34,7 @@ type Json = Record<string, unknown>;
 /** Our table as the kernel has it, or null when it does not exist. */
 export async function readKernelTable(): Promise<KernelTable | null> {
   const argv = ['nft', '-j', 'list', 'table', FAMILY, TABLE];
-  const res = await run({ argv });
+  const res = await nftJson(argv.slice(2));
   if (res.code !== 0) {
     if (/No such file or directory/.test(res.stderr)) return null;
     throw new Error(`read nftables table ${FAMILY} ${TABLE}`, { cause: new ExecError(argv, res) });

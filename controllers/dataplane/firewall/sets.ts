@@ -42,16 +42,24 @@ export function desiredSets(model: ValidModel): NftSet[] {
     put(SET.bridges, `"${n.bridge}"`);
     if (n.isolation) put(SET.isolated, `"${n.bridge}"`);
   }
-  for (const p of model.ports) {
-    const target = `${p.containerIP} . ${p.containerPort}`;
-    const v6 = p.family === 6;
-    if (p.hostIP === undefined) put(v6 ? SET.dnat6Any : SET.dnat4Any, `${p.protocol} . ${p.hostPort}`, target);
-    else put(v6 ? SET.dnat6Addr : SET.dnat4Addr, `${p.hostIP} . ${p.protocol} . ${p.hostPort}`, target);
-    put(v6 ? SET.published6 : SET.published4, publishedKey(p));
-  }
+  for (const p of model.ports) for (const e of portElements(p)) put(e.set, e.key, e.value);
   return [...sets.values()];
 }
 
-function publishedKey(p: ValidPort): string {
-  return `${p.containerIP} . ${p.protocol} . ${p.containerPort}`;
+export interface PortElement {
+  set: string;
+  key: string;
+  /** Map value text; '' for plain sets. */
+  value: string;
+}
+
+/** The set elements one published port needs: its DNAT map entry and its forward-accept entry. */
+export function portElements(p: ValidPort): PortElement[] {
+  const v6 = p.family === 6;
+  const target = `${p.containerIP} . ${p.containerPort}`;
+  const dnat: PortElement =
+    p.hostIP === undefined
+      ? { set: v6 ? SET.dnat6Any : SET.dnat4Any, key: `${p.protocol} . ${p.hostPort}`, value: target }
+      : { set: v6 ? SET.dnat6Addr : SET.dnat4Addr, key: `${p.hostIP} . ${p.protocol} . ${p.hostPort}`, value: target };
+  return [dnat, { set: v6 ? SET.published6 : SET.published4, key: `${p.containerIP} . ${p.protocol} . ${p.containerPort}`, value: '' }];
 }

@@ -44,6 +44,14 @@ export interface FwSyncResult {
 export interface Firewall {
   /** Makes the kernel match the model; one `nft -f` transaction at most, no process when nothing changes. */
   sync(model: FwModel): Promise<FwSyncResult>;
+  /**
+   * Replaces the published ports of some owners (an empty list removes them), keeping the
+   * networks and every other owner's ports as the last sync() set them: element changes only, in
+   * O(changed ports). Throws NoPortBaseError when there is no sync to build on (none yet, or
+   * after invalidate() or a failure): the caller then syncs the complete model. Optional: a
+   * firewall without it is always given the complete model.
+   */
+  syncPorts?(changes: ReadonlyMap<string, readonly FwPort[]>): Promise<FwSyncResult>;
   /** The nft commands sync would run, without running them. */
   plan(model: FwModel): Promise<string[]>;
   /** The full ruleset of our table(s) for this model (deterministic; golden-tested). */
@@ -52,4 +60,12 @@ export interface Firewall {
   invalidate(): void;
   /** Removes every table, chain and rule nodenet owns (nftables and iptables compat); returns how many changes that took (0: nothing was there). */
   remove(): Promise<number>;
+}
+
+/** syncPorts() has no complete model to build on: sync() the complete model instead. */
+export class NoPortBaseError extends Error {
+  constructor() {
+    super('firewall: no synced model to change ports of; a complete sync is needed');
+    this.name = 'NoPortBaseError';
+  }
 }

@@ -16,6 +16,8 @@ export interface ValidNetwork {
 }
 
 export interface ValidPort {
+  /** The FwPort's owner (attachment), for per-owner bookkeeping; not part of the ruleset. */
+  owner: string;
   family: IpFamily;
   bridge: string;
   /** Canonical host address, or undefined for "every local address" (0.0.0.0 / ::). */
@@ -28,7 +30,10 @@ export interface ValidPort {
 
 export interface ValidModel {
   networks: ValidNetwork[];
+  /** Published ports, duplicates (same mapping from two owners) merged. */
   ports: ValidPort[];
+  /** Every owner's valid ports before merging (what each owner contributes). */
+  unmerged: ValidPort[];
 }
 
 export class FirewallModelError extends Error {
@@ -70,14 +75,40 @@ export function validateModel(model: FwModel, memo?: { previous?: IpMemo; next?:
   }
   const internal = new Set(networks.filter((n) => n.internal).map((n) => n.bridge));
   const ips = memoIpParser(memo?.previous, memo?.next ?? new Map());
-  const ports = dedupePorts(
-    model.ports.map((p) => validatePort(p, { subnets, ips }, problems)).filter((p): p is ValidPort => p !== undefined),
-    problems,
-  );
+  const unmerged = model.ports.map((p) => validatePort(p, { subnets, ips }, problems)).filter((p): p is ValidPort => p !== undefined);
+  const ports = dedupePorts(unmerged, problems);
   if (problems.length > 0) throw new FirewallModelError(problems);
   networks.sort((a, b) => cmp(a.bridge, b.bridge));
   // Nothing may enter an internal network from outside it, so its mappings are never programmed.
-  return { networks, ports: ports.filter((p) => !internal.has(p.bridge)) };
+  const external = (p: ValidPort): boolean => !internal.has(p.bridge);
+  return { networks, ports: ports.filter(external), unmerged: unmerged.filter(external) };
+}
+
+/** What validating ports needs to know about the networks of the last full model. */
+export interface PortContext {
+  subnets: Map<string, Cidr[]>;
+  internal: Set<string>;
+  memo: IpMemo;
+}
+
+export function portContextOf(networks: readonly ValidNetwork[], memo: IpMemo): PortContext {
+  const subnets = new Map<string, Cidr[]>();
+  for (const n of networks) subnets.set(n.bridge, [...n.v4, ...n.v6].map((c) => parseCidr(c)!));
+  return { subnets, internal: new Set(networks.filter((n) => n.internal).map((n) => n.bridge)), memo };
+}
+
+/**
+ * Validates some owners' ports against the networks of the last full model, with the same checks
+ * and messages as validateModel (including a mapping repeated within one owner); ports of internal
+ * networks are dropped. Throws FirewallModelError.
+ */
+export function validateOwnerPorts(ports: readonly FwPort[], ctx: PortContext): ValidPort[] {
+  const problems: string[] = [];
+  const ips = memoIpParser(undefined, ctx.memo);
+  const valid = ports.map((p) => validatePort(p, { subnets: ctx.subnets, ips }, problems)).filter((p): p is ValidPort => p !== undefined);
+  const merged = dedupePorts(valid, problems);
+  if (problems.length > 0) throw new FirewallModelError(problems);
+  return merged.filter((p) => !ctx.internal.has(p.bridge));
 }
 
 function validateNetwork(n: FwNetwork, problems: string[]): { net: ValidNetwork; cidrs: Cidr[] } | undefined {
@@ -133,12 +164,12 @@ function memoIpParser(previous: IpMemo | undefined, seen: IpMemo): (text: unknow
   };
 }
 
-interface PortContext {
+interface PortCheck {
   subnets: Map<string, Cidr[]>;
   ips: (text: unknown) => ParsedIp | undefined;
 }
 
-function validatePort(p: FwPort, ctx: PortContext, problems: string[]): ValidPort | undefined {
+function validatePort(p: FwPort, ctx: PortCheck, problems: string[]): ValidPort | undefined {
   const before = problems.length;
   const where = (): string => `port ${show(p.owner)} ${show(p.hostIP)}:${show(p.hostPort)}/${show(p.protocol)}`;
   const hostP = ctx.ips(p.hostIP);
@@ -160,6 +191,7 @@ function validatePort(p: FwPort, ctx: PortContext, problems: string[]): ValidPor
   }
   if (problems.length > before || !hostP || !containerP) return undefined;
   return {
+    owner: p.owner,
     family: hostP.ip.family,
     bridge: p.bridge,
     hostIP: hostP.ip.value === 0n ? undefined : hostP.text,

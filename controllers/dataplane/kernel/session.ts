@@ -23,38 +23,57 @@ export class KernelSession implements NetnsSession, OpContext {
   constructor(
     readonly ns: string | undefined,
     private readonly notify: (ev: OpEvent) => void,
+    /** A shared session outlives close() (see createKernelDataplane). */
+    private readonly opts: { shared?: boolean } = {},
   ) {
     this.sock = NetlinkSocket.open(ns);
   }
 
+  /**
+   * The reply of the last getLink, kept only until this session's next call: a getBridgePort for
+   * the same index right after it (observing a veth) needs the very same GETLINK reply.
+   */
+  private lastLink: { index: number; payload: Buffer } | undefined;
+
   getLink(name: string): Link | undefined {
+    this.lastLink = undefined;
     if (ifNameProblem(name)) return undefined;
     const m = this.sock.get(c.RTM_GETLINK, getLinkByName(name), [errno.ENODEV]);
-    return m && decodeLink(m.payload);
+    if (!m) return undefined;
+    const link = decodeLink(m.payload);
+    this.lastLink = { index: link.index, payload: m.payload };
+    return link;
   }
 
   getLinkByIndex(index: number): Link | undefined {
+    this.lastLink = undefined;
     if (!Number.isInteger(index) || index <= 0) return undefined;
     const m = this.sock.get(c.RTM_GETLINK, getLinkByIndex(index), [errno.ENODEV]);
     return m && decodeLink(m.payload);
   }
 
   listLinks(): Link[] {
+    this.lastLink = undefined;
     return this.sock.dump(c.RTM_GETLINK, dumpLinks()).map((m) => decodeLink(m.payload));
   }
 
   getBridgePort(index: number): BridgePort | undefined {
+    const last = this.lastLink;
+    this.lastLink = undefined;
     if (!Number.isInteger(index) || index <= 0) return undefined;
+    if (last?.index === index) return decodeBridgePort(last.payload);
     const m = this.sock.get(c.RTM_GETLINK, getLinkByIndex(index), [errno.ENODEV]);
     return m && decodeBridgePort(m.payload);
   }
 
   listAddrs(filter: { index?: number; family?: Family } = {}): Addr[] {
+    this.lastLink = undefined;
     const all = this.sock.dump(c.RTM_GETADDR, dumpAddrs(filter)).map((m) => decodeAddr(m.payload));
     return all.filter((x): x is Addr => !!x && (filter.index === undefined || x.index === filter.index) && (filter.family === undefined || x.family === filter.family));
   }
 
   listRoutes(filter: { family: Family; table?: number }): Route[] {
+    this.lastLink = undefined;
     const table = filter.table ?? c.RT_TABLE_MAIN;
     let msgs;
     try {
@@ -67,20 +86,24 @@ export class KernelSession implements NetnsSession, OpContext {
   }
 
   listNeighs(filter: { index?: number; family: Family | 7 }): Neigh[] {
+    this.lastLink = undefined;
     const all = this.sock.dump(c.RTM_GETNEIGH, dumpNeighs(filter)).map((m) => decodeNeigh(m.payload));
     return all.filter((n): n is Neigh => !!n && n.family === filter.family && (filter.index === undefined || n.index === filter.index));
   }
 
   readSysctl(key: string): string | undefined {
+    this.lastLink = undefined;
     return readSysctl(this.ns, key);
   }
 
   apply(ops: readonly KernelOp[]): void {
+    this.lastLink = undefined;
     applyOps({ ns: this.ns, ops, run: (op) => this.run(op), notify: this.notify });
   }
 
   close(): void {
-    this.sock.close();
+    this.lastLink = undefined;
+    if (!this.opts.shared) this.sock.close();
   }
 
   resolve(ref: LinkRef): number {

@@ -3,7 +3,6 @@
 // invalid ones become problems that name file, document, field and reason. A broken edit keeps
 // the object's last valid version in effect; only removing it from the files deletes it.
 import { relative, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import type { Resource } from '../../../api/v1alpha1/types.js';
 import { validateUpdate } from '../../../api/v1alpha1/validate-update.js';
 import { log } from '../../lib/log.js';
@@ -11,6 +10,7 @@ import type { DesiredObject, DesiredStore } from '../../store/desired.js';
 import { keyOf, makeKey } from '../../store/keys.js';
 import { formatProblem, parseManifestFile, type ManifestProblem, type ParseOptions } from './parse.js';
 import { YAML_LIMITS } from './yaml-guard.js';
+import { DirWatcher } from './watcher.js';
 import { readManifest } from './read-manifest.js';
 
 /** A problem with a declaration: from parsing one file, or found across files (duplicates, immutable fields). */
@@ -24,10 +24,22 @@ export interface Generation {
   specHash?: string;
 }
 
+/** Events are gathered until the files have been quiet this long (a writer finishing its write). */
+export const DEFAULT_DEBOUNCE_MS = 5;
+/** ...but never held back longer than this while events keep coming. */
+const MAX_HOLD_MS = 100;
+/**
+ * Objects disappearing from a file (the file removed, or read with fewer objects) take effect only
+ * when a second look this much later agrees: an editor replacing a file, or a writer caught
+ * half-way, must not tear down what the file still declares.
+ */
+export const REMOVAL_GRACE_MS = 100;
+
 export interface FileSourceOptions {
   dir: string;
   /** Called with every current problem after each batch. */
   onProblems?(problems: readonly Problem[]): void;
+  /** Quiet time before a batch is read (default DEFAULT_DEBOUNCE_MS). */
   debounceMs?: number;
   /** Validation options (e.g. the netns dirs adopted paths may point into). */
   parse?: ParseOptions;
@@ -50,7 +62,11 @@ export function isManifestFile(path: string): boolean {
 
 export class FileSource {
   private readonly files = new Map<string, FileEntry>();
+  /** Files declaring each key (usually one), so resolving a key does not walk every file. */
+  private readonly providers = new Map<string, Set<string>>();
   private readonly owner = new Map<string, string>();
+  /** Files whose objects disappeared: when that becomes final unless the file recovers first. */
+  private readonly recheck = new Map<string, { timer: NodeJS.Timeout; due: boolean }>();
   /** Problems found while resolving a key across files, recomputed whenever the key is affected. */
   private readonly derived = new Map<string, Problem[]>();
   private readonly generations = new Map<string, Generation>();
@@ -58,8 +74,10 @@ export class FileSource {
   private problemsByKey = new Map<string, string>();
   private store: DesiredStore | undefined;
   private sctx: SourceContext = { previousGeneration: () => undefined };
-  private watcher: FSWatcher | undefined;
+  private watcher: DirWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private firstPending = 0;
+  private oneShot = false;
   private batchDone: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: FileSourceOptions) {}
@@ -68,29 +86,22 @@ export class FileSource {
   async start(store: DesiredStore, ctx: SourceContext): Promise<void> {
     this.store = store;
     this.sctx = ctx;
-    this.watcher = watch(this.opts.dir, {
-      ignored: (path: string, stats?: { isFile(): boolean }) => {
-        const rel = relative(this.opts.dir, path);
-        if (rel.split(sep).some((seg) => seg.startsWith('.') && seg !== '.' && seg !== '..')) return true;
-        return stats?.isFile() === true && !isManifestFile(path);
-      },
-      ignoreInitial: false,
-      followSymlinks: false,
+    this.watcher = new DirWatcher({
+      root: this.opts.dir,
+      // Hidden files and folders (editor temp files, .git) are not manifests.
+      ignored: (path) => relative(this.opts.dir, path).split(sep).some((seg) => seg.startsWith('.') && seg !== '.' && seg !== '..'),
+      onPath: (p) => this.touch(p),
+      onError: (err) => log.error('watching manifests failed', { dir: this.opts.dir, err }),
     });
-    this.watcher.on('add', (p) => this.touch(p));
-    this.watcher.on('change', (p) => this.touch(p));
-    this.watcher.on('unlink', (p) => this.touch(p));
-    this.watcher.on('unlinkDir', (d) => {
-      for (const f of this.files.keys()) if (f === d || f.startsWith(d + sep)) this.touch(f);
-    });
-    this.watcher.on('error', (err) => log.error('watching manifests failed', { dir: this.opts.dir, err }));
-    await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
+    for (const p of this.watcher.start()) if (isManifestFile(p)) this.pending.add(p);
     await this.flushNow();
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
-    await this.watcher?.close();
+    for (const r of this.recheck.values()) clearTimeout(r.timer);
+    this.recheck.clear();
+    this.watcher?.close();
     await this.batchDone;
   }
 
@@ -106,6 +117,7 @@ export class FileSource {
   /** Loads files once, without watching (plan, status --dir). */
   loadOnce(store: DesiredStore, paths: readonly string[]): void {
     this.store = store;
+    this.oneShot = true;
     for (const p of paths) this.pending.add(p);
     this.processBatch();
   }
@@ -113,17 +125,47 @@ export class FileSource {
   private touch(path: string): void {
     if (!isManifestFile(path) && !this.files.has(path)) return;
     this.pending.add(path);
-    if (this.timer) return;
+    const now = Date.now();
+    if (!this.timer) this.firstPending = now;
+    else clearTimeout(this.timer);
+    const wait = Math.max(0, Math.min(this.opts.debounceMs ?? DEFAULT_DEBOUNCE_MS, this.firstPending + MAX_HOLD_MS - now));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flushNow();
-    }, this.opts.debounceMs ?? 20);
+    }, wait);
   }
 
   private async flushNow(): Promise<void> {
     await this.batchDone;
     this.batchDone = Promise.resolve().then(() => this.processBatch());
     await this.batchDone;
+  }
+
+  /** Looks at a file again after REMOVAL_GRACE_MS; what it then says is final. */
+  private deferRemoval(file: string): void {
+    const entry = {
+      due: false,
+      timer: setTimeout(() => {
+        entry.due = true;
+        this.touch(file);
+      }, REMOVAL_GRACE_MS),
+    };
+    entry.timer.unref();
+    this.recheck.set(file, entry);
+  }
+
+  private setFile(file: string, entry: FileEntry | undefined): void {
+    for (const k of this.files.get(file)?.objects.keys() ?? []) {
+      const set = this.providers.get(k);
+      set?.delete(file);
+      if (set?.size === 0) this.providers.delete(k);
+    }
+    if (!entry) {
+      this.files.delete(file);
+      return;
+    }
+    this.files.set(file, entry);
+    for (const k of entry.objects.keys()) (this.providers.get(k) ?? this.providers.set(k, new Set()).get(k)!).add(file);
   }
 
   private processBatch(): void {
@@ -133,10 +175,20 @@ export class FileSource {
     const affected = new Set<string>();
     for (const file of files) {
       const before = this.files.get(file);
-      for (const k of before?.objects.keys() ?? []) affected.add(k);
       const after = this.readFile(file, before);
-      if (after) this.files.set(file, after);
-      else this.files.delete(file);
+      const lost = before !== undefined && [...before.objects.keys()].some((k) => !after?.objects.has(k));
+      const pendingRemoval = this.recheck.get(file);
+      if (lost && !this.oneShot && !pendingRemoval?.due) {
+        // Keep the file as it was until the grace period has passed without it recovering.
+        if (!pendingRemoval) this.deferRemoval(file);
+        continue;
+      }
+      if (pendingRemoval) {
+        clearTimeout(pendingRemoval.timer);
+        this.recheck.delete(file);
+      }
+      for (const k of before?.objects.keys() ?? []) affected.add(k);
+      this.setFile(file, after);
       for (const k of after?.objects.keys() ?? []) affected.add(k);
     }
     const { puts, deletes } = this.resolve(affected);
@@ -180,7 +232,7 @@ export class FileSource {
     const deletes: string[] = [];
     for (const key of affected) {
       this.derived.delete(key);
-      const providers = [...this.files.entries()].filter(([, e]) => e.objects.has(key)).map(([f]) => f).sort();
+      const providers = [...(this.providers.get(key) ?? [])].sort();
       if (providers.length === 0) {
         this.owner.delete(key);
         deletes.push(key);

@@ -130,6 +130,30 @@ test('coalescer serves concurrent requests with one extra run started after them
   assert.equal(runs, 2);
 });
 
+test('coalescer: a request between a run and the queued run joins the queued one (never two runs at once)', async () => {
+  let active = 0;
+  let maxActive = 0;
+  let runs = 0;
+  const c = new Coalescer(async () => {
+    active++;
+    runs++;
+    maxActive = Math.max(maxActive, active);
+    await sleep(5);
+    active--;
+  });
+  let late: Promise<void> | undefined;
+  // This callback is registered before the queued run's start, so it asks in between.
+  const first = c.request().then(() => {
+    late = c.request();
+  });
+  const queued = c.request();
+  await first;
+  assert.equal(late, queued, 'the late request shares the queued run');
+  await queued;
+  assert.equal(maxActive, 1);
+  assert.equal(runs, 2);
+});
+
 test('backoff doubles per failure up to its cap and resets on forget', () => {
   const b = new Backoff({ baseMs: 5, maxMs: 100 });
   assert.deepEqual([1, 2, 3, 4, 5, 6].map(() => b.next('k')), [5, 10, 20, 40, 80, 100]);

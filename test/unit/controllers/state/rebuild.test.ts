@@ -85,6 +85,14 @@ test('loadLedger: corrupt -> rebuilt and saved, extras removed; missing with our
     assert.equal(again.rebuilt, undefined, 'the saved file loads normally');
     const empty = mkdtempSync(join(tmpdir(), 'nodenet-load-'));
     assert.equal(loadLedger({ stateDir: empty, netnsDir: '/run/netns', dp: t.dp }).rebuilt?.reason, 'missing');
+    // A journal of the lost state must not be replayed onto the rebuilt one.
+    const journaled = mkdtempSync(join(tmpdir(), 'nodenet-load-'));
+    writeFileSync(join(journaled, 'state.json'), '{"version":1,"netw');
+    writeFileSync(join(journaled, 'state.journal'), '{"seq":1,"ops":[["a","frontend","10.88.0.250","Attachment/default/ghost"]]}\n');
+    const rebuilt = loadLedger({ stateDir: journaled, netnsDir: '/run/netns', dp: t.dp });
+    assert.equal(rebuilt.rebuilt?.reason, 'corrupt');
+    assert.deepEqual(rebuilt.ledger.snapshot().allocations, t.ledger.snapshot().allocations, 'no allocation from the stale journal');
+    assert.ok(readdirSync(journaled).some((f) => f.startsWith('state.journal.stale-')));
   } finally {
     await t.stop();
   }

@@ -80,7 +80,7 @@ describe('firewall model validation', () => {
     m.ports.push(port('nn-a', 8080, '10.1.0.2'), port('nn-a', 8081, 'fd00:1:0:0::2', { hostIP: 'fd00:0::7' }));
     const v = validateModel(m);
     assert.equal(v.ports.length, 2);
-    assert.deepEqual(v.ports[1], { family: 6, bridge: 'nn-a', hostIP: 'fd00::7', hostPort: 8081, protocol: 'tcp', containerIP: 'fd00:1::2', containerPort: 80 });
+    assert.deepEqual(v.ports[1], { owner: 'default/nn-a-8081', family: 6, bridge: 'nn-a', hostIP: 'fd00::7', hostPort: 8081, protocol: 'tcp', containerIP: 'fd00:1::2', containerPort: 80 });
   });
 
   it('does not program mappings into internal networks', () => {

@@ -135,3 +135,32 @@ test('an invalid document is a problem with file, line and field; other document
   assert.equal(p!.origin.doc, 2);
   assert.ok((p!.errors[0]!.line ?? 0) > 6, 'line points into the second document');
 });
+
+test('new folders are watched: a file written into a fresh nested folder arrives; removing the folder deletes its objects', async (t) => {
+  const { dir, store, source } = setup();
+  await source.start(store, { previousGeneration: () => undefined });
+  t.after(() => source.stop());
+  mkdirSync(join(dir, 'x/y'), { recursive: true });
+  writeFileSync(join(dir, 'x/y/s.yaml'), sandbox('deep'));
+  await until(() => store.keys().includes('Sandbox/default/deep'));
+  rmSync(join(dir, 'x'), { recursive: true });
+  await until(() => store.keys().length === 0);
+});
+
+test('a file replaced the way editors do (removed, then written again) never loses its objects', async (t) => {
+  const { dir, store, changes, source } = setup();
+  writeFileSync(join(dir, 'n.yaml'), net('frontend', '10.88.0.0/24') + '---\n' + sandbox('web-1'));
+  await source.start(store, { previousGeneration: () => undefined });
+  t.after(() => source.stop());
+  changes.length = 0;
+  rmSync(join(dir, 'n.yaml'));
+  await new Promise((r) => setTimeout(r, 30));
+  // Half-written: only the first document so far.
+  writeFileSync(join(dir, 'n.yaml'), net('frontend', '10.88.0.0/24', 9000));
+  await new Promise((r) => setTimeout(r, 30));
+  writeFileSync(join(dir, 'n.yaml'), net('frontend', '10.88.0.0/24', 9000) + '---\n' + sandbox('web-1'));
+  await until(() => changes.length > 0);
+  await new Promise((r) => setTimeout(r, 250));
+  assert.ok(store.get('Sandbox/default/web-1'), 'the sandbox was never deleted');
+  assert.deepEqual(changes.flat().map((c) => `${c.key}${c.new ? '' : ' deleted'}`), ['Network/frontend']);
+});

@@ -1,0 +1,90 @@
+// A pass over every object (a resync) asks the agent's namespace about every veth and bridge,
+// two requests per attachment. A pass view answers those reads from one link dump taken at the
+// first read (a dump entry carries the same attributes as a GETLINK reply, bridge-port data
+// included). The first change applied in the agent's namespace during the pass ends the view and
+// reads go to the kernel again: the view can only be wrong about changes made after it was
+// taken: ours are all seen, and the drift watcher reports others' (stale()). Namespaces other
+// than the agent's are always read directly.
+import * as c from '../netlink/constants.js';
+import { decodeBridgePort, decodeLink, dumpLinks } from '../netlink/link.js';
+import type { Dataplane, Link, NetnsSession } from '../types.js';
+import { ifNameProblem } from '../validate.js';
+import type { KernelSession } from './session.js';
+
+interface Entry {
+  payload: Buffer;
+  link: Link;
+}
+
+/** Callers own what a read returns: a shallow copy (vxlan details are never changed). */
+function copy(link: Link | undefined): Link | undefined {
+  return link && { ...link };
+}
+
+export interface DataplanePass {
+  dp: Dataplane;
+  end(): void;
+  /** Someone else changed the agent's namespace (a drift event): reads go to the kernel again. */
+  stale(): void;
+}
+
+export function hostPass(base: Dataplane, host: () => KernelSession): DataplanePass {
+  let table: { byName: Map<string, Entry>; byIndex: Map<number, Entry>; order: Entry[] } | undefined;
+  let valid = true;
+  const off = base.onOp((ev) => {
+    if (ev.ns === undefined) valid = false;
+  });
+  const view = (): typeof table => {
+    if (!valid) return undefined;
+    if (!table) {
+      const order = host().sock.dump(c.RTM_GETLINK, dumpLinks()).map((m) => ({ payload: m.payload, link: decodeLink(m.payload) }));
+      table = { byName: new Map(), byIndex: new Map(), order };
+      for (const e of order) {
+        table.byName.set(e.link.name, e);
+        table.byIndex.set(e.link.index, e);
+      }
+    }
+    return table;
+  };
+  const session: NetnsSession = {
+    ns: undefined,
+    getLink: (name) => {
+      const t = view();
+      if (!t) return host().getLink(name);
+      if (ifNameProblem(name)) return undefined;
+      return copy(t.byName.get(name)?.link);
+    },
+    getLinkByIndex: (index) => {
+      const t = view();
+      if (!t) return host().getLinkByIndex(index);
+      return copy(t.byIndex.get(index)?.link);
+    },
+    listLinks: () => {
+      const t = view();
+      return t ? t.order.map((e) => copy(e.link)!) : host().listLinks();
+    },
+    getBridgePort: (index) => {
+      const t = view();
+      if (!t) return host().getBridgePort(index);
+      const e = t.byIndex.get(index);
+      return e && decodeBridgePort(e.payload);
+    },
+    listAddrs: (filter) => host().listAddrs(filter),
+    listRoutes: (filter) => host().listRoutes(filter),
+    listNeighs: (filter) => host().listNeighs(filter),
+    readSysctl: (key) => host().readSysctl(key),
+    apply: (ops) => host().apply(ops),
+    close: () => undefined,
+  };
+  return {
+    dp: { ...base, session: (ns) => (ns === undefined ? session : base.session(ns)) },
+    end: () => {
+      off();
+      table = undefined;
+    },
+    stale: () => {
+      valid = false;
+      table = undefined;
+    },
+  };
+}
