@@ -146,10 +146,18 @@ function isEmptyFile(path: string): boolean {
   }
 }
 
-function loopbackMarker(ctx: EngineContext, path: string): string | undefined {
+/**
+ * The namespace at path is the one we made for key: its loopback carries key's marker, or it is
+ * exactly what a crash between creating and marking leaves (the ledger recorded the creation
+ * first): nothing in it but an unmarked loopback that is still down.
+ */
+function ownNamespace(ctx: EngineContext, path: string, key: string): boolean {
   const s = ctx.dp.session(path);
   try {
-    return s.getLink('lo')?.alias;
+    const links = s.listLinks();
+    const lo = links.find((l) => l.name === 'lo');
+    if (lo?.alias === markerOf(key)) return true;
+    return links.length === 1 && lo !== undefined && !lo.alias && !lo.up;
   } finally {
     s.close();
   }
@@ -232,7 +240,7 @@ async function dropNamespace(ctx: EngineContext, key: string): Promise<void> {
   const rec = ctx.ledger.get('sandboxes', key);
   // Only a namespace that still is what we made: a plain file under our netns dir (not a link to
   // another namespace swapped in since) whose loopback carries this sandbox's marker.
-  if (rec?.created && ctx.dp.isNetns(rec.netnsPath) && !netnsPathRefusal(ctx, { netnsPath: rec.netnsPath, adopted: false }) && loopbackMarker(ctx, rec.netnsPath) === markerOf(key)) {
+  if (rec?.created && ctx.dp.isNetns(rec.netnsPath) && !netnsPathRefusal(ctx, { netnsPath: rec.netnsPath, adopted: false }) && ownNamespace(ctx, rec.netnsPath, key)) {
     applySteps(ctx.dp, [{ name: `delete network namespace ${rec.netnsPath}`, ns: undefined, ops: [{ op: 'netns.del', path: rec.netnsPath }] }]);
   }
   ctx.ledger.delete('sandboxes', key);

@@ -208,3 +208,28 @@ test('gateway election follows gatewayPriority edits', async () => {
 });
 
 void MemoryStatusSink;
+
+test('a namespace created but not yet marked when the agent died is removed by the ledger\'s record; a used unmarked one is left alone', async () => {
+  const { createFakeDataplane } = await import('../../../../controllers/dataplane/fake.js');
+  const { Ledger } = await import('../../../../controllers/state/ledger.js');
+  const dp = createFakeDataplane();
+  // What a kill between "create namespace" and "mark its loopback" leaves: the ledger recorded
+  // the creation first, the namespace holds only a down, unmarked lo.
+  dp.outOfBand(undefined, [{ op: 'netns.add', path: '/run/netns/crashed' }, { op: 'netns.add', path: '/run/netns/reused' }]);
+  // The same record, but somebody has since put the namespace to use: not provably ours.
+  dp.outOfBand('/run/netns/reused', [{ op: 'link.set', ref: { name: 'lo' }, up: true }]);
+  const ledger = Ledger.memory();
+  ledger.set('sandboxes', 'Sandbox/default/crashed', { netnsPath: '/run/netns/crashed', created: true });
+  ledger.set('sandboxes', 'Sandbox/default/reused', { netnsPath: '/run/netns/reused', created: true });
+  await ledger.commit();
+  const t = await startTestAgent([], { dp, ledger });
+  try {
+    const snap = dp.snapshot();
+    assert.ok(!('/run/netns/crashed' in snap), 'the half-made namespace is gone');
+    assert.ok('/run/netns/reused' in snap, 'an unmarked namespace in use is not deleted');
+    assert.equal(ledger.get('sandboxes', 'Sandbox/default/crashed'), undefined);
+    assert.equal(ledger.get('sandboxes', 'Sandbox/default/reused'), undefined, 'both records are dropped');
+  } finally {
+    await t.stop();
+  }
+});
