@@ -41,6 +41,8 @@ export interface FileSourceOptions {
   onProblems?(problems: readonly Problem[]): void;
   /** Quiet time before a batch is read (default DEFAULT_DEBOUNCE_MS). */
   debounceMs?: number;
+  /** How long a file that vanished (or lost objects) gets to come back (default REMOVAL_GRACE_MS). */
+  removalGraceMs?: number;
   /** Validation options (e.g. the netns dirs adopted paths may point into). */
   parse?: ParseOptions;
 }
@@ -141,14 +143,14 @@ export class FileSource {
     await this.batchDone;
   }
 
-  /** Looks at a file again after REMOVAL_GRACE_MS; what it then says is final. */
+  /** Looks at a file again after the removal grace; what it then says is final. */
   private deferRemoval(file: string): void {
     const entry = {
       due: false,
       timer: setTimeout(() => {
         entry.due = true;
         this.touch(file);
-      }, REMOVAL_GRACE_MS),
+      }, this.opts.removalGraceMs ?? REMOVAL_GRACE_MS),
     };
     entry.timer.unref();
     this.recheck.set(file, entry);

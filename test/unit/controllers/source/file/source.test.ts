@@ -18,12 +18,12 @@ async function until(cond: () => boolean, ms = 3000): Promise<void> {
   }
 }
 
-function setup(): { dir: string; store: DesiredStore; changes: Change[][]; source: FileSource } {
+function setup(opts: { removalGraceMs?: number } = {}): { dir: string; store: DesiredStore; changes: Change[][]; source: FileSource } {
   const dir = mkdtempSync(join(tmpdir(), 'nodenet-src-'));
   const store = new DesiredStore(() => []);
   const changes: Change[][] = [];
   store.onChange((c) => changes.push(c));
-  return { dir, store, changes, source: new FileSource({ dir, debounceMs: 10 }) };
+  return { dir, store, changes, source: new FileSource({ dir, debounceMs: 10, ...opts }) };
 }
 
 test('initial scan finds multi-document files in nested folders, ignoring other files', async (t) => {
@@ -148,19 +148,25 @@ test('new folders are watched: a file written into a fresh nested folder arrives
 });
 
 test('a file replaced the way editors do (removed, then written again) never loses its objects', async (t) => {
-  const { dir, store, changes, source } = setup();
+  // A grace far longer than the two short pauses below, even on a loaded machine; without the
+  // grace the half-written file (read 10 ms after it appears) would delete the sandbox.
+  const GRACE_MS = 1000;
+  const { dir, store, changes, source } = setup({ removalGraceMs: GRACE_MS });
   writeFileSync(join(dir, 'n.yaml'), net('frontend', '10.88.0.0/24') + '---\n' + sandbox('web-1'));
   await source.start(store, { previousGeneration: () => undefined });
   t.after(() => source.stop());
   changes.length = 0;
+  const removed = Date.now();
   rmSync(join(dir, 'n.yaml'));
   await new Promise((r) => setTimeout(r, 30));
   // Half-written: only the first document so far.
   writeFileSync(join(dir, 'n.yaml'), net('frontend', '10.88.0.0/24', 9000));
   await new Promise((r) => setTimeout(r, 30));
   writeFileSync(join(dir, 'n.yaml'), net('frontend', '10.88.0.0/24', 9000) + '---\n' + sandbox('web-1'));
+  assert.ok(Date.now() - removed < GRACE_MS, 'the file was whole again within the grace (the premise of this test)');
   await until(() => changes.length > 0);
-  await new Promise((r) => setTimeout(r, 250));
+  // Past the grace: the final look at the file has happened.
+  await new Promise((r) => setTimeout(r, GRACE_MS + 150));
   assert.ok(store.get('Sandbox/default/web-1'), 'the sandbox was never deleted');
   assert.deepEqual(changes.flat().map((c) => `${c.key}${c.new ? '' : ' deleted'}`), ['Network/frontend']);
 });
