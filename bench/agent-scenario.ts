@@ -101,11 +101,7 @@ async function measureCold(o: AgentScenarioOptions, agent: BenchAgent, dirs: Age
     throw new Error(`after "agent ready": ${attachments}/${o.n} attachments, not ready: ${notReady.slice(0, 5).map(({ rec }) => `${rec.kind}/${rec.name}`).join(', ')}`);
   }
   const lastReady = Math.max(...objects.map((x) => x.mtimeMs));
-  const m = await agent.metrics();
-  const mb = (k: string): string => ((m.get(k) ?? NaN) / 1048576).toFixed(0);
-  o.progress(
-    `agent n=${o.n}: memory rss ${(agent.rssKb() / 1024).toFixed(0)} MB, heap used ${mb('nodenet_process_nodejs_heap_size_used_bytes')} of ${mb('nodenet_process_nodejs_heap_size_total_bytes')} MB, external ${mb('nodenet_process_nodejs_external_memory_bytes')} MB`,
-  );
+  await progressMemory(o, agent, 'after cold convergence');
   return {
     n: o.n,
     coldMs: lastReady - agent.spawnedEpoch,
@@ -175,6 +171,15 @@ async function resyncs(o: AgentScenarioOptions, agent: BenchAgent): Promise<NonN
   return { ms, agentChanges, netlink: counted.netlink, nft: counted.nft };
 }
 
+/** RSS against the V8 heap (from the agent's metrics): tells heap growth from memory outside it. */
+async function progressMemory(o: AgentScenarioOptions, agent: BenchAgent, when: string): Promise<void> {
+  const m = await agent.metrics();
+  const mb = (k: string): string => ((m.get(k) ?? NaN) / 1048576).toFixed(0);
+  o.progress(
+    `agent n=${o.n}: memory ${when}: rss ${(agent.rssKb() / 1024).toFixed(0)} MB, heap used ${mb('nodenet_process_nodejs_heap_size_used_bytes')} of ${mb('nodenet_process_nodejs_heap_size_total_bytes')} MB, external ${mb('nodenet_process_nodejs_external_memory_bytes')} MB`,
+  );
+}
+
 async function idle(o: AgentScenarioOptions, agent: BenchAgent): Promise<NonNullable<AgentFigures['idle']>> {
   const hz = Number((await runOk({ argv: ['getconf', 'CLK_TCK'] })).stdout.trim()) || 100;
   o.progress(`agent n=${o.n}: kernel quiet after ${(await KernelActivity.quiet()) / 1000} s`);
@@ -190,6 +195,7 @@ async function idle(o: AgentScenarioOptions, agent: BenchAgent): Promise<NonNull
   }
   const c1 = agent.cpuTicks();
   const windowS = (performance.now() - t0) / 1000;
+  await progressMemory(o, agent, 'after the idle window');
   const counted = await activity.stop();
   if (counted.netlink > 0) o.progress(`idle: netlink events ${JSON.stringify(counted.kinds)}`);
   const perMin = (x: number): number => (x * 60) / windowS;

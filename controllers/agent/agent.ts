@@ -84,7 +84,7 @@ export class Agent {
   private server: Server | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   /** The running resync's view of the agent's namespace, if any. */
-  private pass: { stale(): void } | undefined;
+  private pass: { stale(link?: { index: number; name?: string }): void } | undefined;
   private isReady = false;
   private stopping = false;
   /** Kernel changes so far (link/address/route ops and nftables changes), for the resync report. */
@@ -293,9 +293,12 @@ export class Agent {
     log.info('resync done', { reason, ms: Math.round((performance.now() - started) * 10) / 10, kernelChanges: this.kernelChanges - changesBefore });
   }
 
-  /** Another process changed the agent's namespace: a running resync stops answering from its listing. */
-  hostChanged(): void {
-    this.pass?.stale();
+  /**
+   * Another process changed the agent's namespace (that link, when known): a running resync stops
+   * answering reads of it from its listing.
+   */
+  hostChanged(link?: { index: number; name?: string }): void {
+    this.pass?.stale(link);
   }
 
   private scheduleResync(): void {

@@ -30,7 +30,8 @@ function lstatEntry(path: string): NsEntryKind {
 
 function real(path: string): string | undefined {
   try {
-    return realpathSync(path);
+    // One realpath(3) call: the JS walk lstat()s every component, which a resync pays twice per object.
+    return realpathSync.native(path);
   } catch {
     return undefined;
   }
@@ -71,16 +72,33 @@ function openNetnsId(path: string, follow: boolean): string | undefined {
   }
 }
 
-export function inspectNetnsPath(path: string, dirs: readonly string[]): NetnsInspection {
+/** The identities of the agent's and PID 1's namespaces, as inspectNetnsPath reports them. */
+export interface KnownNetnsIds {
+  agentNetnsId: string | undefined;
+  initNetnsId: string | undefined;
+}
+
+export function readKnownNetnsIds(): KnownNetnsIds {
+  return { agentNetnsId: statId('/proc/self/ns/net'), initNetnsId: statId('/proc/1/ns/net') };
+}
+
+/**
+ * `known`: the agent's and PID 1's namespace identities read once for a whole pass (a resync
+ * inspects every sandbox path, twice); without it they are read now.
+ */
+export function inspectNetnsPath(path: string, dirs: readonly string[], known?: KnownNetnsIds): NetnsInspection {
   const entry = path.includes('\0') ? 'unreadable' : lstatEntry(path);
   const proc = isProcNetnsPath(path);
   const openable = entry === 'file' || (entry === 'symlink' && proc);
+  // The parent is usually one of dirs (a created sandbox: the netns dir): resolved once, same moment.
+  const parent = dirname(path);
+  const dirsReal = dirs.map((d) => real(d));
+  const i = dirs.indexOf(parent);
   return {
     entry,
-    parentReal: entry === 'unreadable' ? undefined : real(dirname(path)),
-    dirsReal: dirs.map((d) => real(d)),
+    parentReal: entry === 'unreadable' ? undefined : i >= 0 ? dirsReal[i] : real(parent),
+    dirsReal,
     netnsId: openable ? openNetnsId(path, proc) : undefined,
-    agentNetnsId: statId('/proc/self/ns/net'),
-    initNetnsId: statId('/proc/1/ns/net'),
+    ...(known ?? readKnownNetnsIds()),
   };
 }

@@ -180,8 +180,8 @@ export interface NetnsSession {
   listLinks(): Link[];
   getBridgePort(index: number): BridgePort | undefined;
   listAddrs(filter?: { index?: number; family?: Family }): Addr[];
-  /** Routes of one table (main, 254, when table is not given). */
-  listRoutes(filter: { family: Family; table?: number }): Route[];
+  /** Routes of one table (main, 254, when table is not given), of one family or (family omitted) both, IPv4 first. */
+  listRoutes(filter: { family?: Family; table?: number }): Route[];
   listNeighs(filter: { index?: number; family: Family | 7 }): Neigh[];
   /** key like "net/ipv4/ip_forward" or "net/ipv4/conf/nn-a/route_localnet"; undefined if absent. */
   readSysctl(key: string): string | undefined;
@@ -242,7 +242,7 @@ export interface Dataplane {
    * Optional: a dataplane for one pass over every object (a resync), which may answer reads of
    * the agent's namespace from one listing until the first change made there; end() releases it.
    */
-  pass?(): { dp: Dataplane; end(): void; stale(): void };
+  pass?(): { dp: Dataplane; end(): void; stale(link?: { index: number; name?: string }): void };
 }
 
 /** Human-readable, ip(8)-like text of an op, for plans, logs and errors. */

@@ -213,7 +213,8 @@ function observeAttachment(ctx: EngineContext, d: AttachmentDesired): Attachment
       bridge: host.getLink(d.bridge),
       peer,
       peerAddrs: peer ? inner.listAddrs({ index: peer.index }).filter((x) => x.scope === 0) : [],
-      defaults: [4, 6].flatMap((family) => inner!.listRoutes({ family: family as 4 | 6, table: 254 }).filter((r) => r.dst === 'default')),
+      // Both families in one dump (IPv4 first, as two dumps would give them).
+      defaults: inner.listRoutes({ table: 254 }).filter((r) => r.dst === 'default'),
       loUp: lo?.up ?? false,
       loAlias: lo?.alias,
       peerSysctls: peer ? readSysctls(inner, Object.keys(d.ifSysctls ?? {})) : {},

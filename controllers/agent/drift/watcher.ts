@@ -87,7 +87,8 @@ export function startDriftWatcher(opts: DriftWatcherOptions): DriftWatcher {
 
   const onKernel = (ev: KernelEvent): void => {
     // A resync may be answering reads of the agent's namespace from one listing: not any more.
-    if (ev.kind === 'overflow' || (ev.kind === 'link' && ev.nsid === undefined)) agent.hostChanged();
+    if (ev.kind === 'overflow') agent.hostChanged();
+    else if (ev.kind === 'link' && ev.nsid === undefined) agent.hostChanged({ index: ev.index, ...(ev.name !== undefined ? { name: ev.name } : {}) });
     if (ev.kind === 'overflow') {
       log.warn('kernel event socket overran: checking every object');
       agent.enqueueAll({ source: 'event overflow', detail: 'kernel events were lost', at: Date.now() });

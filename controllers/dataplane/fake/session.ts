@@ -45,9 +45,11 @@ export class FakeSession implements NetnsSession {
     return addrsOf(this.state).filter((a) => (filter.index === undefined || a.index === filter.index) && (filter.family === undefined || a.family === filter.family));
   }
 
-  listRoutes(filter: { family: Family; table?: number }): Route[] {
+  listRoutes(filter: { family?: Family; table?: number }): Route[] {
     this.check();
-    return routesOf(this.state, filter.family, filter.table ?? c.RT_TABLE_MAIN);
+    const table = filter.table ?? c.RT_TABLE_MAIN;
+    if (filter.family !== undefined) return routesOf(this.state, filter.family, table);
+    return [...routesOf(this.state, 4, table), ...routesOf(this.state, 6, table)];
   }
 
   listNeighs(filter: { index?: number; family: Family | 7 }): Neigh[] {

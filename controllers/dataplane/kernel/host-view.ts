@@ -3,13 +3,16 @@
 // first read (a dump entry carries the same attributes as a GETLINK reply, bridge-port data
 // included). The first change applied in the agent's namespace during the pass ends the view and
 // reads go to the kernel again: the view can only be wrong about changes made after it was
-// taken: ours are all seen, and the drift watcher reports others' (stale()). Namespaces other
-// than the agent's are always read directly.
+// taken: ours are all seen, and the drift watcher reports others' (stale()). A report naming a
+// link sends only that link's reads (by index and by name) to the kernel: the kernel keeps
+// announcing IPv6 follow-ups on fresh veths for a while, and each would otherwise cost the whole
+// view. Namespaces other than the agent's are always read directly.
 import * as c from '../netlink/constants.js';
 import { decodeBridgePort, decodeLink, dumpLinks } from '../netlink/link.js';
 import type { Dataplane, Link, NetnsSession } from '../types.js';
 import { ifNameProblem } from '../validate.js';
 import type { KernelSession } from './session.js';
+import { inspectNetnsPath, readKnownNetnsIds, type KnownNetnsIds } from '../netns-inspect.js';
 
 interface Entry {
   payload: Buffer;
@@ -24,13 +27,19 @@ function copy(link: Link | undefined): Link | undefined {
 export interface DataplanePass {
   dp: Dataplane;
   end(): void;
-  /** Someone else changed the agent's namespace (a drift event): reads go to the kernel again. */
-  stale(): void;
+  /**
+   * Someone else changed the agent's namespace (a drift event): reads of that link go to the kernel
+   * again; without a link (or a name), all reads do.
+   */
+  stale(link?: { index: number; name?: string }): void;
 }
 
 export function hostPass(base: Dataplane, host: () => KernelSession): DataplanePass {
   let table: { byName: Map<string, Entry>; byIndex: Map<number, Entry>; order: Entry[] } | undefined;
   let valid = true;
+  // Links announced changed since the listing: read from the kernel.
+  const dirtyIndex = new Set<number>();
+  const dirtyName = new Set<string>();
   const off = base.onOp((ev) => {
     if (ev.ns === undefined) valid = false;
   });
@@ -50,22 +59,23 @@ export function hostPass(base: Dataplane, host: () => KernelSession): DataplaneP
     ns: undefined,
     getLink: (name) => {
       const t = view();
-      if (!t) return host().getLink(name);
       if (ifNameProblem(name)) return undefined;
-      return copy(t.byName.get(name)?.link);
+      const e = t?.byName.get(name);
+      if (!t || dirtyName.has(name) || (e && dirtyIndex.has(e.link.index))) return host().getLink(name);
+      return copy(e?.link);
     },
     getLinkByIndex: (index) => {
       const t = view();
-      if (!t) return host().getLinkByIndex(index);
+      if (!t || dirtyIndex.has(index)) return host().getLinkByIndex(index);
       return copy(t.byIndex.get(index)?.link);
     },
     listLinks: () => {
       const t = view();
-      return t ? t.order.map((e) => copy(e.link)!) : host().listLinks();
+      return t && dirtyIndex.size === 0 ? t.order.map((e) => copy(e.link)!) : host().listLinks();
     },
     getBridgePort: (index) => {
       const t = view();
-      if (!t) return host().getBridgePort(index);
+      if (!t || dirtyIndex.has(index)) return host().getBridgePort(index);
       const e = t.byIndex.get(index);
       return e && decodeBridgePort(e.payload);
     },
@@ -76,15 +86,26 @@ export function hostPass(base: Dataplane, host: () => KernelSession): DataplaneP
     apply: (ops) => host().apply(ops),
     close: () => undefined,
   };
+  // Which namespaces are the agent's and PID 1's does not change during a pass: read once, not per path.
+  let known: KnownNetnsIds | undefined;
   return {
-    dp: { ...base, session: (ns) => (ns === undefined ? session : base.session(ns)) },
+    dp: {
+      ...base,
+      session: (ns) => (ns === undefined ? session : base.session(ns)),
+      inspectNetns: (path, dirs) => inspectNetnsPath(path, dirs, (known ??= readKnownNetnsIds())),
+    },
     end: () => {
       off();
       table = undefined;
     },
-    stale: () => {
-      valid = false;
-      table = undefined;
+    stale: (link) => {
+      if (link?.name === undefined) {
+        valid = false;
+        table = undefined;
+        return;
+      }
+      dirtyIndex.add(link.index);
+      dirtyName.add(link.name);
     },
   };
 }

@@ -72,7 +72,7 @@ export class KernelSession implements NetnsSession, OpContext {
     return all.filter((x): x is Addr => !!x && (filter.index === undefined || x.index === filter.index) && (filter.family === undefined || x.family === filter.family));
   }
 
-  listRoutes(filter: { family: Family; table?: number }): Route[] {
+  listRoutes(filter: { family?: Family; table?: number }): Route[] {
     this.lastLink = undefined;
     const table = filter.table ?? c.RT_TABLE_MAIN;
     let msgs;
@@ -82,7 +82,9 @@ export class KernelSession implements NetnsSession, OpContext {
       if (e instanceof NetlinkError && e.errno === errno.ENOENT) return []; // the table does not exist (yet)
       throw e;
     }
-    return msgs.map((m) => decodeRoute(m.payload)).filter((r): r is Route => !!r && r.family === filter.family && r.table === table);
+    const routes = msgs.map((m) => decodeRoute(m.payload)).filter((r): r is Route => !!r && (filter.family === undefined || r.family === filter.family) && r.table === table);
+    // One AF_UNSPEC dump answers for both families (the kernel dumps them in family order; sorted to be sure).
+    return filter.family === undefined ? routes.filter((r) => r.family === 4).concat(routes.filter((r) => r.family === 6)) : routes;
   }
 
   listNeighs(filter: { index?: number; family: Family | 7 }): Neigh[] {

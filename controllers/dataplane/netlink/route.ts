@@ -94,9 +94,10 @@ export function deleteBody(r: RouteSpec): Buffer[] {
   return [h, ...routeAttrs({ ...r, prefsrc: undefined }, dst, table)];
 }
 
-export function dumpRoutes(filter: { family: Family; table?: number }): Buffer[] {
+/** family omitted: every family (AF_UNSPEC); a family without that table is skipped, not an error. */
+export function dumpRoutes(filter: { family?: Family; table?: number }): Buffer[] {
   const table = filter.table ?? c.RT_TABLE_MAIN;
-  return [rtmsg({ family: afOf(filter.family), table }), a.attrU32(c.RTA_TABLE, table)];
+  return [rtmsg({ family: filter.family === undefined ? c.AF_UNSPEC : afOf(filter.family), table }), a.attrU32(c.RTA_TABLE, table)];
 }
 
 export function decodeRoute(payload: Buffer): Route | undefined {

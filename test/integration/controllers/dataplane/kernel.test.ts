@@ -88,6 +88,10 @@ describe('attachment over rtnetlink', () => {
     assert.deepEqual(v4 && { gw: v4.gateway, oif: v4.oif, proto: v4.protocol }, { gw: '10.88.0.1', oif: eth0.index, proto: 4 });
     const v6 = inside.listRoutes({ family: 6 }).find((r) => r.dst === 'default');
     assert.deepEqual(v6 && { gw: v6.gateway, metric: v6.metric }, { gw: 'fd00:88::1', metric: 1024 });
+    // Without a family: one dump of both, IPv4 first, the same routes as the two dumps.
+    assert.deepEqual(inside.listRoutes({ table: 254 }), [...inside.listRoutes({ family: 4 }), ...inside.listRoutes({ family: 6 })]);
+    assert.ok(inside.listRoutes({ table: 254 }).some((r) => r.family === 6 && r.dst === 'default'), 'IPv6 routes are in it');
+    assert.deepEqual(inside.listRoutes({ table: 4242 }), [], 'a table no family has: empty, not an error');
     host.close();
     inside.close();
   });
