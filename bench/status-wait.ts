@@ -1,11 +1,11 @@
 // Waits for an object's status file to say something, the way a user's tooling would: the agent
 // replaces status files atomically, so inotify (fs.watch on the directory) reports the rename
 // within microseconds; a slow poll backs it up in case an event is missed.
-import { mkdirSync, readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { mkdirSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Condition } from '../api/v1alpha1/types.js';
-import { statusDir, statusPath } from '../controllers/status/file-sink.js';
+import { listStatusFiles, readStatusFile, statusDir, statusPath } from '../controllers/status/file-sink.js';
 import type { StatusRecord } from '../controllers/status/record.js';
 
 export type StatusPredicate = (rec: StatusRecord | undefined) => boolean;
@@ -14,14 +14,6 @@ interface Waiter {
   file: string;
   pred: StatusPredicate;
   resolve(at: number): void;
-}
-
-export function readStatus(file: string): StatusRecord | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as StatusRecord;
-  } catch {
-    return undefined;
-  }
 }
 
 export function isReady(rec: StatusRecord | undefined): boolean {
@@ -44,7 +36,7 @@ export class StatusWatcher {
     return new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(w);
-        reject(new Error(`status of ${key} did not reach the expected state within ${timeoutMs} ms: ${JSON.stringify(readStatus(file)?.status ?? null)}`));
+        reject(new Error(`status of ${key} did not reach the expected state within ${timeoutMs} ms: ${JSON.stringify(readStatusFile(file)?.status ?? null)}`));
       }, timeoutMs);
       const w: Waiter = {
         file,
@@ -77,7 +69,7 @@ export class StatusWatcher {
 
   private check(w: Waiter): void {
     if (!this.waiters.has(w)) return;
-    if (w.pred(readStatus(w.file))) {
+    if (w.pred(readStatusFile(w.file))) {
       this.waiters.delete(w);
       w.resolve(performance.now());
     }
@@ -90,26 +82,10 @@ export class StatusWatcher {
 
 /** Every status record with its file's modification time (epoch ms). */
 export function allStatus(stateDir: string): { rec: StatusRecord; mtimeMs: number }[] {
-  const out: { rec: StatusRecord; mtimeMs: number }[] = [];
-  const walk = (dir: string): void => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = `${dir}/${e}`;
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else if (e.endsWith('.json') && !e.startsWith('.')) {
-        const rec = readStatus(p);
-        if (rec) out.push({ rec, mtimeMs: st.mtimeMs });
-      }
-    }
-  };
-  walk(statusDir(stateDir));
-  return out;
+  return listStatusFiles(stateDir).flatMap((f) => {
+    const rec = readStatusFile(f.path);
+    return rec ? [{ rec, mtimeMs: f.mtimeMs }] : [];
+  });
 }
 
 /** Number of status files of a kind (a cheap readdir, no parsing). */

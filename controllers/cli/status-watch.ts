@@ -2,12 +2,10 @@
 // kind (Ready / NotReady / Pending), the node's host condition, failing probes, and the objects
 // not ready for the longest time. Status files are re-read only when they change (thousands of
 // objects, redrawn every second).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Condition } from '../../api/v1alpha1/types.js';
 import { readNodeStatus, type NodeStatus } from '../hostcheck/node-status.js';
 import { PROBE_CONDITIONS } from '../probes/plan.js';
-import { statusDir } from '../status/file-sink.js';
+import { listStatusFiles, readStatusFile } from '../status/file-sink.js';
 import type { StatusRecord } from '../status/record.js';
 import { keyOfRecord } from '../status/store.js';
 import { renderTable } from './table.js';
@@ -19,40 +17,12 @@ export class StatusDirCache {
   constructor(private readonly stateDir: string) {}
 
   read(): StatusRecord[] {
-    const root = statusDir(this.stateDir);
     const live = new Set<string>();
-    const walk = (dir: string): void => {
-      let entries: string[];
-      try {
-        entries = readdirSync(dir);
-      } catch {
-        return;
-      }
-      for (const e of entries) {
-        if (dir === root && e === 'Node') continue;
-        const p = join(dir, e);
-        let st;
-        try {
-          st = statSync(p);
-        } catch {
-          continue;
-        }
-        if (st.isDirectory()) walk(p);
-        else if (e.endsWith('.json') && !e.startsWith('.')) {
-          live.add(p);
-          const stamp = `${st.mtimeMs}:${st.size}`;
-          if (this.files.get(p)?.stamp === stamp) continue;
-          let rec: StatusRecord | undefined;
-          try {
-            rec = JSON.parse(readFileSync(p, 'utf8')) as StatusRecord;
-          } catch {
-            rec = undefined;
-          }
-          this.files.set(p, { stamp, rec });
-        }
-      }
-    };
-    walk(root);
+    for (const f of listStatusFiles(this.stateDir)) {
+      live.add(f.path);
+      const stamp = `${f.mtimeMs}:${f.size}`;
+      if (this.files.get(f.path)?.stamp !== stamp) this.files.set(f.path, { stamp, rec: readStatusFile(f.path) });
+    }
     for (const p of this.files.keys()) if (!live.has(p)) this.files.delete(p);
     return [...this.files.values()].flatMap((f) => (f.rec ? [f.rec] : []));
   }

@@ -6,13 +6,12 @@ import * as c from './netlink/constants.js';
 import { decodeLink } from './netlink/link.js';
 import { parseAttrs, readU32 } from './netlink/attrs.js';
 import { RTMSG_LEN } from './netlink/route.js';
-import { parseMessages, type NlMsg } from './netlink/message.js';
-import { native } from './netlink/native.js';
+import type { NlMsg } from './netlink/message.js';
+import { subscribeNetlink } from './netlink/subscribe.js';
 import { errno, NetlinkError } from './netlink/errors.js';
 import { NetlinkSocket } from './netlink/socket.js';
 import { decodeNsid, getNsidBody, newNsidBody } from './netlink/nsid.js';
 import { withNsFd } from './netns.js';
-import { log } from '../lib/log.js';
 
 export type KernelEvent =
   | {
@@ -70,52 +69,19 @@ function routeOif(p: Buffer): number {
 
 /** Starts watching; returns a function that stops watching and closes the socket. */
 export function watchKernel(onEvent: (ev: KernelEvent) => void, opts: { neigh?: boolean } = {}): () => void {
-  const n = native();
-  const fd = n.socket(c.NETLINK_ROUTE, 0, null);
   const groups = [c.RTNLGRP_LINK, c.RTNLGRP_IPV4_IFADDR, c.RTNLGRP_IPV6_IFADDR, c.RTNLGRP_IPV4_ROUTE, c.RTNLGRP_IPV6_ROUTE];
   if (opts.neigh) groups.push(c.RTNLGRP_NEIGH);
-  try {
-    for (const g of groups) n.setOpt(fd, c.NETLINK_ADD_MEMBERSHIP, g);
-    n.setOpt(fd, c.NETLINK_LISTEN_ALL_NSID, 1);
-  } catch (e) {
-    n.close(fd);
-    throw new Error('subscribe to kernel events', { cause: e });
-  }
-  const emit = (ev: KernelEvent): void => {
-    try {
-      onEvent(ev);
-    } catch (err) {
-      log.warn('kernel event handler failed', { err });
-    }
-  };
-  const drain = (): void => {
-    for (;;) {
-      let got;
-      try {
-        got = n.recv(fd, false);
-      } catch (e) {
-        if ((e as { errno?: number }).errno === errno.ENOBUFS) {
-          emit({ kind: 'overflow' });
-          continue;
-        }
-        log.warn('kernel event socket read failed', { err: e });
-        return;
-      }
-      if (!got) return;
-      for (const m of parseMessages(got.data)) {
-        const ev = decodeEvent(m, got.nsid);
-        if (ev) emit(ev);
-      }
-    }
-  };
-  const handle = n.poll(fd, drain);
-  let stopped = false;
-  return () => {
-    if (stopped) return;
-    stopped = true;
-    n.unpoll(handle);
-    n.close(fd);
-  };
+  return subscribeNetlink({
+    protocol: c.NETLINK_ROUTE,
+    groups,
+    options: [[c.NETLINK_LISTEN_ALL_NSID, 1]],
+    what: 'kernel events',
+    onMessage: (m, nsid) => {
+      const ev = decodeEvent(m, nsid);
+      if (ev) onEvent(ev);
+    },
+    onOverflow: () => onEvent({ kind: 'overflow' }),
+  });
 }
 
 /**

@@ -5,11 +5,8 @@
 // tells its own `nft -f` runs from someone else's `nft flush table`. No process, no parsing of
 // text output, and an overrun is reported instead of silently losing changes.
 import { parseAttrs, readStr } from './netlink/attrs.js';
-import { errno } from './netlink/errors.js';
-import { parseMessages, type NlMsg } from './netlink/message.js';
-import { native } from './netlink/native.js';
-import { NETLINK_ADD_MEMBERSHIP } from './netlink/constants.js';
-import { log } from '../lib/log.js';
+import type { NlMsg } from './netlink/message.js';
+import { subscribeNetlink } from './netlink/subscribe.js';
 
 const NETLINK_NETFILTER = 12;
 const NFNLGRP_NFTABLES = 7;
@@ -85,49 +82,15 @@ export class NftDecoder {
 
 /** Watches nftables changes in the agent's namespace; returns a function that stops watching. */
 export function watchNftables(handlers: { onTransaction(tx: NftTransaction): void; onOverflow(): void }): () => void {
-  const n = native();
-  const fd = n.socket(NETLINK_NETFILTER, 0, null);
-  try {
-    n.setOpt(fd, NETLINK_ADD_MEMBERSHIP, NFNLGRP_NFTABLES);
-  } catch (e) {
-    n.close(fd);
-    throw new Error('subscribe to nftables changes', { cause: e });
-  }
   const decoder = new NftDecoder();
-  const drain = (): void => {
-    for (;;) {
-      let got;
-      try {
-        got = n.recv(fd, false);
-      } catch (e) {
-        if ((e as { errno?: number }).errno === errno.ENOBUFS) {
-          safe(() => handlers.onOverflow());
-          continue;
-        }
-        log.warn('nftables event socket read failed', { err: e });
-        return;
-      }
-      if (!got) return;
-      for (const m of parseMessages(got.data)) {
-        const tx = decoder.push(m);
-        if (tx) safe(() => handlers.onTransaction(tx));
-      }
-    }
-  };
-  const handle = n.poll(fd, drain);
-  let stopped = false;
-  return () => {
-    if (stopped) return;
-    stopped = true;
-    n.unpoll(handle);
-    n.close(fd);
-  };
-}
-
-function safe(fn: () => void): void {
-  try {
-    fn();
-  } catch (err) {
-    log.warn('nftables event handler failed', { err });
-  }
+  return subscribeNetlink({
+    protocol: NETLINK_NETFILTER,
+    groups: [NFNLGRP_NFTABLES],
+    what: 'nftables changes',
+    onMessage: (m) => {
+      const tx = decoder.push(m);
+      if (tx) handlers.onTransaction(tx);
+    },
+    onOverflow: () => handlers.onOverflow(),
+  });
 }

@@ -137,23 +137,14 @@ export async function reconcileAttachment(ctx: EngineContext, key: string): Prom
   applySteps(ctx.dp, plan.steps);
   await ctx.firewall.sync(key);
   const owned = ownedByAttachment({ dp: ctx.dp, d, observed: plan.recreate ? undefined : obs, net, object: desired.object as Attachment });
-  if (!prev) ctx.enqueue(net.key); // its status counts allocations
-  if (!prev || prev.ipv4 !== rec.ipv4 || JSON.stringify(prev.aliases) !== JSON.stringify(rec.aliases)) {
-    ctx.enqueue(a.sandboxKey);
-    if (a.aliases.length || prev?.aliases?.length) enqueuePeersOnNetwork(ctx, a.network, a.sandboxKey);
-  }
+  enqueueReaders(ctx, { prev, rec, networkKey: net.key, sandboxKey: a.sandboxKey });
   await report(ctx, desired, {
     ready: true,
     reason: 'Converged',
     message: '',
     facts: {
-      ...(rec.ipv4 ? { ipv4Address: rec.ipv4 } : {}),
-      ...(rec.ipv6 ? { ipv6Address: rec.ipv6 } : {}),
-      macAddress: mac,
-      interface: a.interface,
+      ...linkFacts({ rec, mac, iface: a.interface, gateway: poolsOf(net)[0]?.gateway, defaultRoute: d.gateways.length > 0 }),
       hostInterface: hostIf,
-      ...(poolsOf(net)[0] ? { gateway: poolsOf(net)[0]!.gateway } : {}),
-      defaultRoute: d.gateways.length > 0,
       ports: net.internal ? [] : statusPorts(desired.object as Attachment, net, addrs.ipv6 !== undefined),
       ...(owned ? { owned } : {}),
     },
@@ -291,6 +282,30 @@ export async function detach(ctx: EngineContext, key: string, opts: { release: b
   for (const sibling of ctx.store.attachmentsOfSandbox(rec.sandbox)) if (sibling !== key) ctx.enqueue(sibling);
   if (rec.aliases?.length) enqueuePeersOnNetwork(ctx, rec.network, rec.sandbox);
   return { pending };
+}
+
+/**
+ * After an attachment converged: its network's status counts allocations, and hosts files (its
+ * sandbox's, and with aliases its peers') list its address — enqueue those whose content changed.
+ */
+export function enqueueReaders(ctx: EngineContext, o: { prev: AttachmentRecord | undefined; rec: AttachmentRecord; networkKey: string; sandboxKey: string }): void {
+  const { prev, rec } = o;
+  if (!prev) ctx.enqueue(o.networkKey);
+  if (prev && prev.ipv4 === rec.ipv4 && JSON.stringify(prev.aliases) === JSON.stringify(rec.aliases)) return;
+  ctx.enqueue(o.sandboxKey);
+  if (rec.aliases?.length || prev?.aliases?.length) enqueuePeersOnNetwork(ctx, rec.network, o.sandboxKey);
+}
+
+/** What every driver's converged attachment reports about its interface in the sandbox. */
+export function linkFacts(o: { rec: AttachmentRecord; mac: string | undefined; iface: string; gateway: string | undefined; defaultRoute: boolean }): Record<string, unknown> {
+  return {
+    ...(o.rec.ipv4 ? { ipv4Address: o.rec.ipv4 } : {}),
+    ...(o.rec.ipv6 ? { ipv6Address: o.rec.ipv6 } : {}),
+    macAddress: o.mac,
+    interface: o.iface,
+    ...(o.gateway ? { gateway: o.gateway } : {}),
+    defaultRoute: o.defaultRoute,
+  };
 }
 
 export function enqueuePeersOnNetwork(ctx: EngineContext, network: string, exceptSandbox: string): void {

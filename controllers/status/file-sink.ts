@@ -41,8 +41,16 @@ export class FileStatusSink implements StatusSink {
   }
 }
 
-export function readStatusFiles(stateDir: string): StatusRecord[] {
-  const out: StatusRecord[] = [];
+export interface StatusFile {
+  path: string;
+  mtimeMs: number;
+  size: number;
+}
+
+/** Every object's status file under stateDir: not the node's own report, not writers' temp files. */
+export function listStatusFiles(stateDir: string): StatusFile[] {
+  const root = statusDir(stateDir);
+  const out: StatusFile[] = [];
   const walk = (dir: string): void => {
     let entries: string[];
     try {
@@ -51,25 +59,35 @@ export function readStatusFiles(stateDir: string): StatusRecord[] {
       return;
     }
     for (const e of entries) {
-      const p = join(dir, e);
       // status/Node/ holds the node's own report (controllers/hostcheck), not an object's.
-      if (dir === statusDir(stateDir) && e === 'Node') continue;
-      let isDir: boolean;
+      if (dir === root && e === 'Node') continue;
+      const p = join(dir, e);
+      let st;
       try {
-        isDir = statSync(p).isDirectory();
+        st = statSync(p);
       } catch {
         continue; // a writer's temp file, renamed away since readdir
       }
-      if (isDir) walk(p);
-      else if (e.endsWith('.json') && !e.startsWith('.')) {
-        try {
-          out.push(JSON.parse(readFileSync(p, 'utf8')) as StatusRecord);
-        } catch {
-          // A torn status file is only a report; the next reconcile rewrites it.
-        }
-      }
+      if (st.isDirectory()) walk(p);
+      else if (e.endsWith('.json') && !e.startsWith('.')) out.push({ path: p, mtimeMs: st.mtimeMs, size: st.size });
     }
   };
-  walk(statusDir(stateDir));
+  walk(root);
   return out;
+}
+
+/** One status file; undefined when torn (it is only a report: the next reconcile rewrites it). */
+export function readStatusFile(path: string): StatusRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as StatusRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readStatusFiles(stateDir: string): StatusRecord[] {
+  return listStatusFiles(stateDir).flatMap((f) => {
+    const rec = readStatusFile(f.path);
+    return rec ? [rec] : [];
+  });
 }

@@ -8,12 +8,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { native } from '../../controllers/dataplane/netlink/native.js';
 import { run, runOk } from '../../controllers/lib/exec.js';
 import { AGENT_SA, enforceDeployPolicy, type EnforcedPolicy } from '../helpers/kube-policy.js';
-import { nodeReady, readyOf, startKubeAgent, startKubeWorld, until, type KubeWorld, type Obj } from '../helpers/kube.js';
+import { nodeReady, readyOf, startKubeAgent, startKubeWorld, unixRelay, until, type KubeWorld, type Obj } from '../helpers/kube.js';
 import type { AgentProcess } from '../helpers/agent-process.js';
 import { scratch, type Scratch } from '../helpers/scratch.js';
 import { inNs, makeNs } from '../helpers/topology.js';
@@ -56,17 +56,7 @@ before(async () => {
   mkdirSync(netnsB, { recursive: true });
   const sock = join(base, 'api.sock');
   const port = Number(new URL(w.server.url).port);
-  relay = createServer((c) => {
-    const up = createConnection({ host: '127.0.0.1', port });
-    c.pipe(up).pipe(c);
-    const end = (): void => {
-      c.destroy();
-      up.destroy();
-    };
-    c.on('error', end);
-    up.on('error', end);
-  });
-  await new Promise<void>((r) => relay.listen(sock, () => r()));
+  relay = await unixRelay(sock, port);
   socat = spawn('nsenter', [`--net=${hostB}`, 'socat', `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `UNIX-CONNECT:${sock}`], { stdio: 'ignore' });
   await until(async () => (await run({ argv: inNs(hostB, ['socat', '-u', 'OPEN:/dev/null', `TCP:127.0.0.1:${port}`]) })).code === 0, 'relay up');
 

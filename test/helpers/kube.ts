@@ -1,6 +1,7 @@
 // Kube-mode test helpers: the test API server with the nodenet CRDs applied, REST shortcuts for
 // nodenet objects and nodes, the shipped kube examples, and the agent CLI in kube mode.
 import { spawn } from 'node:child_process';
+import { createConnection, createServer, type Server } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -174,4 +175,23 @@ export async function startKubeAgent(o: KubeAgentOptions): Promise<AgentProcess>
       return exited;
     },
   };
+}
+
+/**
+ * A unix socket at path that relays every connection to 127.0.0.1:port. Node namespaces cannot
+ * reach the test process's loopback; a socat in each forwards to this socket (the file system is shared).
+ */
+export async function unixRelay(path: string, port: number): Promise<Server> {
+  const relay = createServer((c) => {
+    const up = createConnection({ host: '127.0.0.1', port });
+    c.pipe(up).pipe(c);
+    const end = (): void => {
+      c.destroy();
+      up.destroy();
+    };
+    c.on('error', end);
+    up.on('error', end);
+  });
+  await new Promise<void>((r) => relay.listen(path, () => r()));
+  return relay;
 }

@@ -10,7 +10,7 @@ import { markerOf } from '../../model/names.js';
 import type { Result } from '../../queue/workqueue.js';
 import type { AttachmentRecord } from '../../state/ledger.js';
 import type { DesiredObject } from '../../store/desired.js';
-import { allocate, detach, electedGateways, hostMacFallback, notReady } from '../attachment.js';
+import { allocate, detach, electedGateways, enqueueReaders, hostMacFallback, linkFacts, notReady } from '../attachment.js';
 import type { EngineContext } from '../context.js';
 import { readSysctls, sandboxIpv6Sysctls } from '../ipv6.js';
 import { report } from '../report.js';
@@ -171,20 +171,14 @@ async function reconcileSublinkAttachment(ctx: EngineContext, job: AttachmentJob
     await notReady(ctx, desired, 'KernelError', `${err.message}: ${(err.cause as Error | undefined)?.message ?? 'failed'}`);
     return { requeueAfterMs: PARENT_RETRY_MS * 2 };
   }
-  if (!prev) ctx.enqueue(net.key);
-  if (!prev || prev.ipv4 !== rec.ipv4 || JSON.stringify(prev.aliases) !== JSON.stringify(rec.aliases)) ctx.enqueue(a.sandboxKey);
+  enqueueReaders(ctx, { prev, rec, networkKey: net.key, sandboxKey: a.sandboxKey });
   await report(ctx, desired, {
     ready: true,
     reason: 'Converged',
     message: '',
     facts: {
-      ...(rec.ipv4 ? { ipv4Address: rec.ipv4 } : {}),
-      ...(rec.ipv6 ? { ipv6Address: rec.ipv6 } : {}),
-      macAddress: mac,
-      interface: a.interface,
+      ...linkFacts({ rec, mac, iface: a.interface, gateway: poolsOf(net)[0]?.gateway, defaultRoute: d.gateways.length > 0 }),
       parent: parentName,
-      ...(poolsOf(net)[0] ? { gateway: poolsOf(net)[0]!.gateway } : {}),
-      defaultRoute: d.gateways.length > 0,
       ports: [],
     },
     ...(a.ports.length

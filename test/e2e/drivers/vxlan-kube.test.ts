@@ -17,7 +17,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { join } from 'node:path';
 import type { OverlayMemberObject } from '../../../api/v1alpha1/overlay-member.js';
 import { native } from '../../../controllers/dataplane/netlink/native.js';
@@ -28,9 +28,10 @@ import { kernelSnapshot } from '../../helpers/kernel-compare.js';
 import { attach, net, sandbox, toYaml } from '../../helpers/objects.js';
 import { pingStats, throughput } from '../../helpers/overlay-bench.js';
 import { AGENT_SA, enforceDeployPolicy, type EnforcedPolicy } from '../../helpers/kube-policy.js';
-import { nodeReady, startKubeAgent, startKubeWorld, until, type KubeWorld, type Obj } from '../../helpers/kube.js';
+import { nodeReady, startKubeAgent, startKubeWorld, unixRelay, until, type KubeWorld, type Obj } from '../../helpers/kube.js';
 import { assertDisjoint, claimMap, claimsOf, MEMBERS_PATH, overlayNetwork, overlayNode, peersOf } from '../../helpers/kube-overlay.js';
 import { scratch, type Scratch } from '../../helpers/scratch.js';
+import { rng } from '../../helpers/torture.js';
 import { inNs, makeNs, ping, sh } from '../../helpers/topology.js';
 import { rawWatch, type RawWatch } from '../../kubeapi/index.js';
 import type { VxlanPeer } from '../../../api/v1alpha1/types.js';
@@ -111,17 +112,7 @@ before(async () => {
   w = await startKubeWorld();
   port = Number(new URL(w.server.url).port);
   sock = join(s.stateDir, '..', 'api.sock');
-  relay = createServer((c) => {
-    const up = createConnection({ host: '127.0.0.1', port });
-    c.pipe(up).pipe(c);
-    const end = (): void => {
-      c.destroy();
-      up.destroy();
-    };
-    c.on('error', end);
-    up.on('error', end);
-  });
-  await new Promise<void>((r) => relay.listen(sock, () => r()));
+  relay = await unixRelay(sock, port);
   policy = enforceDeployPolicy(w.server, Object.fromEntries(['node-a', 'node-b', 'node-c'].map((n) => [`agent-${n}`, { username: AGENT_SA, node: n }])));
   history = rawWatch(w.admin, `${MEMBERS_PATH}?watch=true&resourceVersion=${w.server.resourceVersion()}`);
   await sh(null, 'ip', 'link', 'add', 'ul0', 'type', 'bridge');
@@ -260,7 +251,7 @@ test('node-b dies and its Node object is deleted: the others sweep its claim; re
 
 test('forty random joins and leaves (relabels, several nodes at once): every member converges, the claims match the members', async () => {
   const seed = Number(process.env.CHURN_SEED ?? Date.now() % 1_000_000);
-  const rand = mulberry32(seed);
+  const rand = rng(seed);
   const members = new Set(nodes.map((n) => n.name));
   let flips = 0;
   let rounds = 0;
@@ -387,14 +378,3 @@ async function assertNodeClean(n: Node): Promise<void> {
   assert.deepEqual(safeList(n.netnsDir), [], `${n.name}: sandbox namespaces left`);
 }
 
-/** A small seeded PRNG, so a failing churn can be replayed with CHURN_SEED. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,7 +1,8 @@
 // libnftables in-process: one nft transaction (or listing) without starting an nft process.
 // The library is loaded with dlopen at first use, so building needs no nftables headers and a
 // machine without libnftables.so.1 still loads this addon (available() is then false and the
-// caller runs the nft binary instead). Runs on the calling (main) thread, in its network namespace.
+// caller runs the nft binary instead). run() works on the calling thread, runAsync() on a pool thread in
+// the caller's network namespace.
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <dlfcn.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 struct nft_ctx;
@@ -65,8 +67,48 @@ static napi_value Available(napi_env env, napi_callback_info info) {
   return v;
 }
 
-// run(script, json) -> { code, stdout, stderr }: one nft_run_cmd_from_buffer (one transaction).
-static napi_value Run(napi_env env, napi_callback_info info) {
+// The outcome of one nft_run_cmd_from_buffer: its return code and copies of its buffers.
+struct outcome {
+  int rc;
+  char *out;
+  char *errtext;
+};
+
+// One command buffer through a fresh context, in the calling thread's network namespace.
+// 0, or ENOMEM when no context (or copy) could be had.
+static int nft_exec(const char *script, bool json, struct outcome *o) {
+  struct nft_ctx *ctx = lib.ctx_new(NFT_CTX_DEFAULT);
+  if (!ctx) return ENOMEM;
+  lib.buffer_output(ctx);
+  lib.buffer_error(ctx);
+  if (json) lib.set_flags(ctx, NFT_CTX_OUTPUT_JSON);
+  o->rc = lib.run(ctx, script);
+  const char *out = lib.get_output(ctx);
+  const char *err = lib.get_error(ctx);
+  o->out = strdup(out ? out : "");
+  o->errtext = strdup(err ? err : "");
+  lib.ctx_free(ctx);
+  return o->out && o->errtext ? 0 : ENOMEM;
+}
+
+static void outcome_free(struct outcome *o) {
+  free(o->out);
+  free(o->errtext);
+}
+
+static napi_value outcome_value(napi_env env, const struct outcome *o) {
+  napi_value result, code;
+  napi_create_object(env, &result);
+  napi_create_int32(env, o->rc == 0 ? 0 : 1, &code);
+  napi_set_named_property(env, result, "code", code);
+  napi_set_named_property(env, result, "stdout", make_string(env, o->out));
+  napi_set_named_property(env, result, "stderr", make_string(env, o->errtext));
+  return result;
+}
+
+// The (script, json) arguments of run and runAsync, the script copied to the heap. NULL (with a
+// JavaScript exception pending) when the library is missing or the script is not a string.
+static char *script_args(napi_env env, napi_callback_info info, bool *json, const char *who) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -75,36 +117,28 @@ static napi_value Run(napi_env env, napi_callback_info info) {
     return NULL;
   }
   size_t len = 0;
-  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "run: script must be a string");
-    return NULL;
-  }
-  char *script = malloc(len + 1);
-  if (!script) {
-    napi_throw_error(env, NULL, "run: out of memory");
+  char *script = NULL;
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok || !(script = malloc(len + 1))) {
+    napi_throw_type_error(env, NULL, who);
     return NULL;
   }
   napi_get_value_string_utf8(env, argv[0], script, len + 1, &len);
-  bool json = false;
-  if (argc > 1) napi_get_value_bool(env, argv[1], &json);
-  struct nft_ctx *ctx = lib.ctx_new(NFT_CTX_DEFAULT);
-  if (!ctx) {
-    free(script);
-    napi_throw_error(env, NULL, "nft_ctx_new failed");
-    return NULL;
-  }
-  lib.buffer_output(ctx);
-  lib.buffer_error(ctx);
-  if (json) lib.set_flags(ctx, NFT_CTX_OUTPUT_JSON);
-  int rc = lib.run(ctx, script);
+  *json = false;
+  if (argc > 1) napi_get_value_bool(env, argv[1], json);
+  return script;
+}
+
+// run(script, json) -> { code, stdout, stderr }: one nft_run_cmd_from_buffer (one transaction).
+static napi_value Run(napi_env env, napi_callback_info info) {
+  bool json;
+  char *script = script_args(env, info, &json, "run: script must be a string");
+  if (!script) return NULL;
+  struct outcome o = {0};
+  int err = nft_exec(script, json, &o);
   free(script);
-  napi_value result, code;
-  napi_create_object(env, &result);
-  napi_create_int32(env, rc == 0 ? 0 : 1, &code);
-  napi_set_named_property(env, result, "code", code);
-  napi_set_named_property(env, result, "stdout", make_string(env, lib.get_output(ctx)));
-  napi_set_named_property(env, result, "stderr", make_string(env, lib.get_error(ctx)));
-  lib.ctx_free(ctx);
+  napi_value result = err ? NULL : outcome_value(env, &o);
+  outcome_free(&o);
+  if (err) napi_throw_error(env, NULL, strerror(err));
   return result;
 }
 
@@ -118,10 +152,8 @@ struct job {
   char *script;
   bool json;
   int nsfd;
-  int rc;
   int err;
-  char *out;
-  char *errtext;
+  struct outcome o;
 };
 
 static void job_execute(napi_env env, void *data) {
@@ -130,20 +162,7 @@ static void job_execute(napi_env env, void *data) {
   int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (self < 0) { j->err = errno; return; }
   if (setns(j->nsfd, CLONE_NEWNET) < 0) { j->err = errno; close(self); return; }
-  struct nft_ctx *ctx = lib.ctx_new(NFT_CTX_DEFAULT);
-  if (ctx) {
-    lib.buffer_output(ctx);
-    lib.buffer_error(ctx);
-    if (j->json) lib.set_flags(ctx, NFT_CTX_OUTPUT_JSON);
-    j->rc = lib.run(ctx, j->script);
-    const char *o = lib.get_output(ctx);
-    const char *e = lib.get_error(ctx);
-    j->out = strdup(o ? o : "");
-    j->errtext = strdup(e ? e : "");
-    lib.ctx_free(ctx);
-  } else {
-    j->err = ENOMEM;
-  }
+  j->err = nft_exec(j->script, j->json, &j->o);
   if (setns(self, CLONE_NEWNET) < 0) abort(); // a pool thread left in another namespace is never safe
   close(self);
 }
@@ -156,43 +175,27 @@ static void job_complete(napi_env env, napi_status status, void *data) {
     napi_create_error(env, NULL, msg, &err);
     napi_reject_deferred(env, j->deferred, err);
   } else {
-    napi_value result, code;
-    napi_create_object(env, &result);
-    napi_create_int32(env, j->rc == 0 ? 0 : 1, &code);
-    napi_set_named_property(env, result, "code", code);
-    napi_set_named_property(env, result, "stdout", make_string(env, j->out));
-    napi_set_named_property(env, result, "stderr", make_string(env, j->errtext));
-    napi_resolve_deferred(env, j->deferred, result);
+    napi_resolve_deferred(env, j->deferred, outcome_value(env, &j->o));
   }
   napi_delete_async_work(env, j->work);
   close(j->nsfd);
   free(j->script);
-  free(j->out);
-  free(j->errtext);
+  outcome_free(&j->o);
   free(j);
 }
 
 static napi_value RunAsync(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (!load()) {
-    napi_throw_error(env, NULL, "libnftables.so.1 is not available");
-    return NULL;
-  }
+  bool json;
+  char *script = script_args(env, info, &json, "runAsync: script must be a string");
+  if (!script) return NULL;
   struct job *j = calloc(1, sizeof *j);
   if (!j) {
+    free(script);
     napi_throw_error(env, NULL, "runAsync: out of memory");
     return NULL;
   }
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok || !(j->script = malloc(len + 1))) {
-    free(j);
-    napi_throw_type_error(env, NULL, "runAsync: script must be a string");
-    return NULL;
-  }
-  napi_get_value_string_utf8(env, argv[0], j->script, len + 1, &len);
-  if (argc > 1) napi_get_value_bool(env, argv[1], &j->json);
+  j->script = script;
+  j->json = json;
   j->nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (j->nsfd < 0) {
     int e = errno;
